@@ -19,10 +19,20 @@ def main() -> None:
 
 
 @main.command("settings")
-def settings_cmd() -> None:
+@click.option("--markdown", is_flag=True, help="Print as the Markdown table of docs/settings.md.")
+def settings_cmd(markdown: bool) -> None:
     """List every setting with its default and meaning."""
+    if markdown:
+        click.echo("| setting | environment variable | type | default | meaning |")
+        click.echo("|---|---|---|---|---|")
     for name, type_name, default, help_text in setting_specs():
-        click.echo(f"IOP_BOT_{name.upper()}  ({type_name}, default {default!r})\n    {help_text}")
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        if markdown:
+            click.echo(
+                f"| `{name}` | `IOP_BOT_{name.upper()}` | {type_name} | `{shown}` | {help_text} |"
+            )
+        else:
+            click.echo(f"IOP_BOT_{name.upper()}  ({type_name}, default {shown!r})\n    {help_text}")
 
 
 for command in (

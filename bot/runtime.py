@@ -28,7 +28,9 @@ def build_runtime(settings: Settings, pack: ContentPack | None = None) -> Runtim
     """Load (unless given) the content pack and build the matcher and dialogue engine on it."""
     pack = pack or load_pack(settings.content_path)
     matcher = Matcher(pack, threshold=settings.match_threshold, margin=settings.ambiguity_margin)
-    return Runtime(pack=pack, matcher=matcher, engine=Engine(pack, matcher), loaded_at=datetime.now(UTC))
+    return Runtime(
+        pack=pack, matcher=matcher, engine=Engine(pack, matcher), loaded_at=datetime.now(UTC)
+    )
 
 
 @dataclass

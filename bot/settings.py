@@ -139,7 +139,8 @@ class Settings:
 
     # --- retention --------------------------------------------------------------
     retention_conversation_days: int = _spec(
-        30, "'iop-bot purge' deletes conversations that never became a request after this many days."
+        30,
+        "'iop-bot purge' deletes conversations that never became a request after this many days.",
     )
     retention_closed_request_days: int = _spec(
         365, "'iop-bot purge' deletes closed requests after this many days."
@@ -188,7 +189,9 @@ class Settings:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
-        values = {f.name: _coerce(f.name, f.type, raw[f.name]) for f in fields(cls) if f.name in raw}
+        values = {
+            f.name: _coerce(f.name, f.type, raw[f.name]) for f in fields(cls) if f.name in raw
+        }
         return cls(**values)
 
     def redacted(self) -> dict[str, Any]:
@@ -202,9 +205,7 @@ class Settings:
 
 def setting_specs() -> list[tuple[str, str, Any, str]]:
     """(name, type, default, help) for every setting: the source of docs and `iop-bot settings`."""
-    return [
-        (f.name, str(f.type), f.default, str(f.metadata["help"])) for f in fields(Settings)
-    ]
+    return [(f.name, str(f.type), f.default, str(f.metadata["help"])) for f in fields(Settings)]
 
 
 _TRUE = {"1", "true", "yes", "on"}

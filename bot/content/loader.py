@@ -15,6 +15,7 @@ from typing import Any
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -48,7 +49,9 @@ class _ButtonIn(_Strict):
     @classmethod
     def _payload(cls, v: str) -> str:
         if not PAYLOAD_RE.match(v):
-            raise ValueError("a button payload is '/' followed by an intent name, like /how_to_start")
+            raise ValueError(
+                "a button payload is '/' followed by an intent name, like /how_to_start"
+            )
         return v
 
 
@@ -146,7 +149,7 @@ def _position(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
     return line, col
 
 
-def _plain_message(err: dict[str, Any]) -> str:
+def _plain_message(err: ErrorDetails) -> str:
     loc = [p for p in err["loc"] if not isinstance(p, int)]
     what = str(loc[-1]) if loc else "this entry"
     kind = err["type"]
@@ -209,7 +212,9 @@ def load_pack(root: str | Path) -> ContentPack:
     synonyms: dict[str, tuple[str, ...]] = {}
     intent_files = list(_yaml_files(root / "intents"))
     if not intent_files:
-        problems.append(Problem(rel(root / "intents"), 0, 0, "no intent files found (intents/*.yml)"))
+        problems.append(
+            Problem(rel(root / "intents"), 0, 0, "no intent files found (intents/*.yml)")
+        )
     for path in intent_files:
         data = _read(path, rel(path), problems)
         if data is None:
@@ -241,7 +246,9 @@ def load_pack(root: str | Path) -> ContentPack:
             )
         for canonical, variants in parsed.synonyms.items():
             key = canonical.strip().lower()
-            synonyms[key] = tuple(sorted({*synonyms.get(key, ()), *(v.strip().lower() for v in variants)}))
+            synonyms[key] = tuple(
+                sorted({*synonyms.get(key, ()), *(v.strip().lower() for v in variants)})
+            )
 
     responses: dict[str, tuple[ResponseVariant, ...]] = {}
     locations: dict[str, tuple[str, int]] = {}
@@ -287,7 +294,9 @@ def load_pack(root: str | Path) -> ContentPack:
         for s in it.suggest:
             if s not in intents:
                 problems.append(
-                    Problem(it.file, it.line, 1, f"intent '{it.name}' suggests unknown intent '{s}'")
+                    Problem(
+                        it.file, it.line, 1, f"intent '{it.name}' suggests unknown intent '{s}'"
+                    )
                 )
 
     if problems or center is None:
@@ -304,7 +313,9 @@ def load_pack(root: str | Path) -> ContentPack:
 
 def _load_center(path: Path, rel: str, problems: list[Problem]) -> Center | None:
     if not path.is_file():
-        problems.append(Problem(rel, 0, 0, "center.yml is missing: it holds the center's name and phone"))
+        problems.append(
+            Problem(rel, 0, 0, "center.yml is missing: it holds the center's name and phone")
+        )
         return None
     data = _read(path, rel, problems)
     if data is None:

@@ -1,18 +1,49 @@
-"""The `iop-bot` command line: one group, each command defined next to the concern it serves."""
+"""The `iop-bot` command line: one group, each command defined next to the concern it serves.
+
+Commands are imported only when they run, so `iop-bot parse` does not pay for loading the
+web server, the database layer and the staff dashboard.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from bot import __version__
-from bot.editor.cli import test_cmd, validate_cmd
 from bot.settings import setting_specs
-from bot.staff.cli import audit_cmd, keys_cmd, purge_cmd, requests_cmd, staff_cmd
-from bot.terminal import chat_cmd, parse_cmd
-from bot.web.cli import serve_cmd
+
+# command name -> "module:attribute"
+COMMANDS: dict[str, str] = {
+    "chat": "bot.terminal:chat_cmd",
+    "parse": "bot.terminal:parse_cmd",
+    "serve": "bot.web.cli:serve_cmd",
+    "validate": "bot.editor.cli:validate_cmd",
+    "test": "bot.editor.cli:test_cmd",
+    "staff": "bot.staff.cli:staff_cmd",
+    "audit": "bot.staff.cli:audit_cmd",
+    "purge": "bot.staff.cli:purge_cmd",
+    "requests": "bot.staff.cli:requests_cmd",
+    "keys": "bot.staff.cli:keys_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, attr = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iop-bot")
 def main() -> None:
     """Intake chatbot for an Intensive Outpatient Program."""
@@ -33,18 +64,3 @@ def settings_cmd(markdown: bool) -> None:
             )
         else:
             click.echo(f"IOP_BOT_{name.upper()}  ({type_name}, default {shown!r})\n    {help_text}")
-
-
-for command in (
-    chat_cmd,
-    parse_cmd,
-    serve_cmd,
-    validate_cmd,
-    test_cmd,
-    staff_cmd,
-    audit_cmd,
-    purge_cmd,
-    requests_cmd,
-    keys_cmd,
-):
-    main.add_command(command)

@@ -89,12 +89,12 @@ class Settings:
 
     # --- matcher ----------------------------------------------------------------
     match_threshold: float = _spec(
-        0.62,
+        0.48,
         "Lowest confidence (0-1) at which the best intent is answered; below it the "
         "message is out of scope. Chosen from the held-out evaluation.",
     )
     ambiguity_margin: float = _spec(
-        0.04,
+        0.05,
         "When the top two intents are closer than this, the bot asks 'Did you mean A or "
         "B?' instead of answering.",
     )

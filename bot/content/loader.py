@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,6 +24,7 @@ from bot.content.models import Button, Center, ContentPack, Intent, Problem, Res
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PAYLOAD_RE = re.compile(r"^/[a-z][a-z0-9_]*$")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ContentError(Exception):
@@ -149,19 +150,33 @@ def _position(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
     return line, col
 
 
-def _plain_message(err: ErrorDetails) -> str:
+def _subject(data: Any, loc: tuple[int | str, ...]) -> str:
+    """What an error path is about ("intent 'cost'"), so the message names it."""
+    try:
+        if len(loc) >= 2 and loc[0] == "intents" and isinstance(loc[1], int):
+            name = data["intents"][loc[1]].get("name")
+            return f"intent '{name}'" if name else f"intent number {loc[1] + 1}"
+        if len(loc) >= 2 and loc[0] == "responses" and isinstance(loc[1], str):
+            return f"response '{loc[1]}'"
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
+    return ""
+
+
+def _plain_message(err: ErrorDetails, subject: str = "") -> str:
     loc = [p for p in err["loc"] if not isinstance(p, int)]
     what = str(loc[-1]) if loc else "this entry"
     kind = err["type"]
+    prefix = f"{subject}: " if subject else ""
     if kind == "missing":
-        return f"'{what}' is required here"
+        return f"{prefix}'{what}' is required here"
     if kind == "extra_forbidden":
-        return f"'{what}' is not a known field here (check the spelling)"
+        return f"{prefix}'{what}' is not a known field here (check the spelling)"
     if kind == "too_short" and what == "examples":
-        return "this intent has no examples"
+        return f"{subject or 'this intent'} has no examples"
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
-    return f"'{what}': {msg}"
+    return f"{prefix}'{what}': {msg}"
 
 
 def _read(path: Path, rel: str, problems: list[Problem]) -> Any:
@@ -183,8 +198,29 @@ def _validate(model: type[BaseModel], data: Any, rel: str, problems: list[Proble
     except ValidationError as exc:
         for err in exc.errors():
             line, col = _position(data, tuple(err["loc"]))
-            problems.append(Problem(rel, line, col, _plain_message(err)))
+            subject = _subject(data, tuple(err["loc"]))
+            problems.append(Problem(rel, line, col, _plain_message(err, subject)))
     return None
+
+
+def read_model(path: Path, model: type[ModelT]) -> tuple[ModelT, Any]:
+    """Read one YAML file into ``model`` and return it with the raw (position-keeping) data.
+
+    For the pack's other YAML files (evaluation sets, conversation tests); raises
+    ContentError with every problem located, like ``load_pack``.
+    """
+    try:
+        rel = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        rel = str(path)
+    problems: list[Problem] = []
+    if not path.is_file():
+        raise ContentError([Problem(rel, 0, 0, "this file is missing")])
+    data = _read(path, rel, problems)
+    parsed = _validate(model, data, rel, problems) if not problems else None
+    if problems or parsed is None:
+        raise ContentError(problems)
+    return parsed, data
 
 
 def _yaml_files(folder: Path) -> Iterator[Path]:
@@ -239,6 +275,10 @@ def load_pack(root: str | Path) -> ContentPack:
                 name=it.name,
                 title=it.title,
                 examples=tuple(it.examples),
+                example_lines=tuple(
+                    _position(data, ("intents", i, "examples", j))[0]
+                    for j in range(len(it.examples))
+                ),
                 response=it.response or it.name,
                 suggest=tuple(it.suggest),
                 file=rel(path),

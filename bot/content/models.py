@@ -45,6 +45,7 @@ class Intent:
     suggest: tuple[str, ...] = ()  # intents offered as follow-up buttons after the answer
     file: str = ""
     line: int = 0
+    example_lines: tuple[int, ...] = ()  # 1-based line of each example, for editor reports
 
 
 @dataclass(frozen=True)

@@ -80,10 +80,16 @@ responses:
 """
     found = problems_of(write_pack(tmp_path, intents, responses))
     joined = "\n".join(found)
-    assert "intents/a.yml:4:5: error: this intent has no examples" in joined
-    assert "intents/a.yml:5:5: error: 'name': an intent name uses lowercase" in joined
-    assert "intents/a.yml:8:5: error: 'exampels' is not a known field here" in joined
-    assert "responses/a.yml:6:11: error: 'payload': a button payload" in joined
+    assert "intents/a.yml:4:5: error: intent 'greet' has no examples" in joined
+    assert (
+        "intents/a.yml:5:5: error: intent 'Bad-Name': 'name': an intent name uses lowercase"
+        in joined
+    )
+    assert (
+        "intents/a.yml:8:5: error: intent 'Bad-Name': 'exampels' is not a known field here"
+        in joined
+    )
+    assert "responses/a.yml:6:11: error: response 'greet': 'payload': a button payload" in joined
 
 
 def test_yaml_syntax_error_has_position(tmp_path: Path) -> None:

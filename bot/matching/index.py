@@ -1,0 +1,180 @@
+"""What the matcher precomputes from a content pack, and how it reads a message against it.
+
+Words are compared as Snowball stems ("therapies" and "therapy" meet).
+Each stem weighs its inverse intent frequency: a word found in one intent's
+examples tells much more than one found in every intent. Function words
+("the", "is", "you") weigh a fraction of that, so they decide nothing alone
+but still separate "for me" from "for my son".
+
+A message word the pack has never seen (after the normalizer's typo fixes)
+is *unknown*: the share of the message's weight in unknown words is
+what lets the matcher turn down "do you offer detox" when no intent talks
+about detox.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.content.models import ContentPack
+from bot.matching import lexicon
+from bot.matching.normalize import Normalized, Normalizer
+from bot.matching.speller import stem
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
+
+_NEVER_UNKNOWN = lexicon.FUNCTION_WORDS | lexicon.QUESTION_WORDS | lexicon.NEGATIONS
+
+
+@dataclass(frozen=True)
+class Example:
+    """One editor example, as written and as the matcher sees it."""
+
+    intent: str
+    text: str
+    normalized: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """A message read against the pack: what is known, corrected or unknown in it."""
+
+    text: str
+    normalized: str
+    words: tuple[str, ...]  # normalized words
+    stem_ids: IntArray  # unique known stems of the message
+    weights: FloatArray  # their weights
+    total_weight: float  # known and unknown words together
+    content_weight: float  # the same without function words
+    unknown: tuple[str, ...]  # content words no example uses
+    unknown_weight: float
+    corrections: tuple[tuple[str, str], ...]  # (typed, corrected)
+    chars: str  # the string compared character by character
+
+
+class PackIndex:
+    """Immutable lookup structures over every example of a pack, built once per pack."""
+
+    def __init__(self, pack: ContentPack, normalizer: Normalizer) -> None:
+        self.intents: tuple[str, ...] = tuple(pack.intents)
+        examples: list[Example] = []
+        starts: list[int] = []
+        intent_of: list[int] = []
+        for i, intent in enumerate(pack.intents.values()):
+            starts.append(len(examples))
+            for text in intent.examples:
+                examples.append(Example(intent.name, text, normalizer(text)))
+                intent_of.append(i)
+        self.examples: tuple[Example, ...] = tuple(examples)
+        self.example_intent: IntArray = np.asarray(intent_of, dtype=np.intp)
+        self.intent_starts: IntArray = np.asarray(starts, dtype=np.intp)
+        # examples of each intent as a row, padded with len(examples) (an extra zero score)
+        widest = max((b - a for a, b in zip(starts, [*starts[1:], len(examples)])), default=0)
+        grid = np.full((len(starts), max(widest, 3)), len(examples), dtype=np.intp)
+        for i, (a, b) in enumerate(zip(starts, [*starts[1:], len(examples)])):
+            grid[i, : b - a] = np.arange(a, b)
+        self.intent_grid: IntArray = grid
+
+        self._stem_of: dict[str, str] = {}
+        for word in _NEVER_UNKNOWN:
+            self._stem_of[word] = stem(word)
+        self.function_stems = frozenset(self._stem_of[w] for w in lexicon.FUNCTION_WORDS)
+
+        example_stems: list[list[str]] = []
+        for ex in examples:
+            words = ex.normalized.split()
+            for w in words:
+                if w not in self._stem_of:
+                    self._stem_of[w] = stem(w)
+            example_stems.append(sorted({self._stem_of[w] for w in words}))
+
+        self.stem_ids: dict[str, int] = {}
+        for stems in example_stems:
+            for s in stems:
+                self.stem_ids.setdefault(s, len(self.stem_ids))
+        n_stems, n_examples = len(self.stem_ids), len(examples)
+        postings: list[list[int]] = [[] for _ in range(n_stems)]
+        intent_sets: list[set[int]] = [set() for _ in range(n_stems)]
+        for e, stems in enumerate(example_stems):
+            for s in stems:
+                postings[self.stem_ids[s]].append(e)
+                intent_sets[self.stem_ids[s]].add(intent_of[e])
+
+        n_intents = max(len(self.intents), 1)
+        self.unknown_idf = math.log(1 + n_intents)
+        idf = np.array([math.log(1 + n_intents / len(ints)) for ints in intent_sets])
+        factor = np.array(
+            [FUNCTION_FACTOR if s in self.function_stems else 1.0 for s in self.stem_ids]
+        )
+        self.stem_weight: FloatArray = (idf * factor).astype(np.float64)
+        self.example_postings: tuple[IntArray, ...] = tuple(
+            np.asarray(p, dtype=np.intp) for p in postings
+        )
+        self.intent_postings: tuple[IntArray, ...] = tuple(
+            np.asarray(sorted(s), dtype=np.intp) for s in intent_sets
+        )
+        self.example_weight: FloatArray = np.array(
+            [sum(self.stem_weight[self.stem_ids[s]] for s in stems) for stems in example_stems],
+            dtype=np.float64,
+        ).reshape(n_examples)
+        self.example_chars: tuple[str, ...] = tuple(
+            _char_form(ex.normalized.split()) for ex in examples
+        )
+
+    def read(self, text: str, normalized: Normalized) -> Query:
+        """Look every word of a normalized message up in the pack: known stem or unknown."""
+        ids: dict[int, float] = {}
+        unknown: list[str] = []
+        total = content = unknown_weight = 0.0
+        seen: set[str] = set()
+        words = normalized.text.split()
+        for word in words:
+            root = self._stem_of.get(word) or stem(word)
+            if root in seen:
+                continue
+            seen.add(root)
+            sid = self.stem_ids.get(root)
+            if sid is not None:
+                weight = float(self.stem_weight[sid])
+                ids[sid] = weight
+                if root not in self.function_stems:
+                    content += weight
+            elif word in _NEVER_UNKNOWN or word.isdigit() or len(word) == 1:
+                weight = FUNCTION_FACTOR * self.unknown_idf
+            else:
+                weight = self.unknown_idf
+                unknown.append(word)
+                unknown_weight += weight
+                content += weight
+            total += weight
+        return Query(
+            text=text,
+            normalized=normalized.text,
+            words=tuple(words),
+            stem_ids=np.fromiter(ids.keys(), dtype=np.intp, count=len(ids)),
+            weights=np.fromiter(ids.values(), dtype=np.float64, count=len(ids)),
+            total_weight=total,
+            content_weight=content,
+            unknown=tuple(unknown),
+            unknown_weight=unknown_weight,
+            corrections=normalized.corrections,
+            chars=_char_form(words),
+        )
+
+    def stems(self, words: Sequence[str]) -> set[str]:
+        """Stems of some normalized words (for explanations)."""
+        return {self._stem_of.get(w) or stem(w) for w in words}
+
+
+def _char_form(words: Sequence[str]) -> str:
+    """Sorted content words (all words when there are none): the character-level view."""
+    content = [w for w in words if w not in lexicon.FUNCTION_WORDS]
+    return " ".join(sorted(content or words))

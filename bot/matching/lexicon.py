@@ -1,0 +1,456 @@
+"""Built-in English word lists the normalizer and matcher share.
+
+These are language facts, not content: contractions, chat-speak, common
+misspellings of treatment words, and the function words that should never
+carry a match on their own. Editors add their own synonyms in the content
+pack; everything here applies to every pack.
+
+Rules of thumb for editing the tables:
+
+* Only map a token when the reading is unambiguous in a chat with a treatment
+  center. "ya" (yes or you), "y" (yes or why), "ill" (I'll or sick), "id",
+  "its", "lets" and "cause" stay as they are.
+* Misspellings map to the canonical spelling used in the examples; the
+  matcher also corrects small typos against the pack's own words, so this
+  table is for the misspellings that are too far off for that.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+# Typographic characters that NFKC leaves alone but people type interchangeably.
+QUOTES: Final = MappingProxyType(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u0060": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
+
+# "'s" after these words is "is"; after any other word it is a possessive and is dropped.
+S_IS_WORDS: Final = frozenset(
+    "what that it there here who where how when he she everything something".split()
+)
+
+# Whole tokens that stand for more than one word, with or without the apostrophe
+# (the apostrophe is gone by the time tokens are looked up here).
+CONTRACTIONS: Final = MappingProxyType(
+    {
+        "im": "i am",
+        "ive": "i have",
+        "youre": "you are",
+        "youve": "you have",
+        "youll": "you will",
+        "theyre": "they are",
+        "theyve": "they have",
+        "weve": "we have",
+        "dont": "do not",
+        "doesnt": "does not",
+        "didnt": "did not",
+        "cant": "can not",
+        "cannot": "can not",
+        "wont": "will not",
+        "isnt": "is not",
+        "arent": "are not",
+        "wasnt": "was not",
+        "werent": "were not",
+        "havent": "have not",
+        "hasnt": "has not",
+        "hadnt": "had not",
+        "wouldnt": "would not",
+        "couldnt": "could not",
+        "shouldnt": "should not",
+        "aint": "is not",
+        "whats": "what is",
+        "thats": "that is",
+        "theres": "there is",
+        "wheres": "where is",
+        "whos": "who is",
+        "hows": "how is",
+        "whens": "when is",
+        "wanna": "want to",
+        "gonna": "going to",
+        "gotta": "got to",
+        "hafta": "have to",
+        "lemme": "let me",
+        "gimme": "give me",
+        "dunno": "do not know",
+        "kinda": "kind of",
+        "sorta": "sort of",
+        "outta": "out of",
+        "yall": "you all",
+    }
+)
+
+# Chat-speak and abbreviations, as whole tokens.
+ABBREVIATIONS: Final = MappingProxyType(
+    {
+        "u": "you",
+        "ur": "your",
+        "r": "are",
+        "pls": "please",
+        "plz": "please",
+        "plez": "please",
+        "thx": "thanks",
+        "thnx": "thanks",
+        "thanx": "thanks",
+        "tks": "thanks",
+        "ty": "thank you",
+        "abt": "about",
+        "bout": "about",
+        "tho": "though",
+        "thru": "through",
+        "wat": "what",
+        "wut": "what",
+        "wht": "what",
+        "hw": "how",
+        "b4": "before",
+        "2day": "today",
+        "2nite": "tonight",
+        "tonite": "tonight",
+        "nite": "night",
+        "tmrw": "tomorrow",
+        "tmr": "tomorrow",
+        "2morrow": "tomorrow",
+        "idk": "i do not know",
+        "rn": "right now",
+        "asap": "as soon as possible",
+        "nvm": "never mind",
+        "cya": "see you",
+        "bc": "because",
+        "cuz": "because",
+        "coz": "because",
+        "bcuz": "because",
+        "ppl": "people",
+        "msg": "message",
+        "txt": "text",
+        "info": "information",
+        "appt": "appointment",
+        "hr": "hour",
+        "hrs": "hours",
+        "wk": "week",
+        "wks": "weeks",
+        "wkly": "weekly",
+        "wknd": "weekend",
+        "wkend": "weekend",
+        "wkends": "weekends",
+        "mos": "months",
+        "mo": "month",
+        "mnth": "month",
+        "mnths": "months",
+        "yr": "year",
+        "yrs": "years",
+        "mins": "minutes",
+        "meds": "medications",
+        "med": "medication",
+        "doc": "doctor",
+        "tx": "treatment",
+        "rx": "prescription",
+        "ins": "insurance",
+        "insur": "insurance",
+        "prog": "program",
+        "prgm": "program",
+        "pgm": "program",
+        "iops": "iop",
+        "phps": "php",
+        "outpt": "outpatient",
+        "inpt": "inpatient",
+        "op": "outpatient",
+        "convo": "conversation",
+    }
+)
+
+# Spellings that are too far from the right word for the typo tolerance, or so
+# common that they should never depend on it. British spellings map to American.
+MISSPELLINGS: Final = MappingProxyType(
+    {
+        "teh": "the",
+        "programme": "program",
+        "programmes": "programs",
+        "progam": "program",
+        "progams": "programs",
+        "progarm": "program",
+        "porgram": "program",
+        "programm": "program",
+        "prgram": "program",
+        "prograam": "program",
+        "proggram": "program",
+        "insurence": "insurance",
+        "insurnace": "insurance",
+        "insurace": "insurance",
+        "insuranse": "insurance",
+        "insurrance": "insurance",
+        "insureance": "insurance",
+        "insurane": "insurance",
+        "insuarnce": "insurance",
+        "theraphy": "therapy",
+        "therapie": "therapy",
+        "therepy": "therapy",
+        "theropy": "therapy",
+        "thearpy": "therapy",
+        "therpy": "therapy",
+        "theripist": "therapist",
+        "therapest": "therapist",
+        "outpatent": "outpatient",
+        "outpateint": "outpatient",
+        "outpaitent": "outpatient",
+        "outpatiant": "outpatient",
+        "outpaitient": "outpatient",
+        "inpatent": "inpatient",
+        "inpateint": "inpatient",
+        "sobriaty": "sobriety",
+        "sobreity": "sobriety",
+        "soberity": "sobriety",
+        "sobrity": "sobriety",
+        "sobritey": "sobriety",
+        "recovey": "recovery",
+        "recovry": "recovery",
+        "recoverey": "recovery",
+        "adiction": "addiction",
+        "addicton": "addiction",
+        "addicition": "addiction",
+        "addcition": "addiction",
+        "addication": "addiction",
+        "adict": "addict",
+        "alchohol": "alcohol",
+        "alcohal": "alcohol",
+        "alchol": "alcohol",
+        "alcahol": "alcohol",
+        "alcolhol": "alcohol",
+        "achohol": "alcohol",
+        "alchool": "alcohol",
+        "alchoholic": "alcoholic",
+        "alcholic": "alcoholic",
+        "counselling": "counseling",
+        "counciling": "counseling",
+        "counceling": "counseling",
+        "conseling": "counseling",
+        "counsling": "counseling",
+        "councelling": "counseling",
+        "counsellor": "counselor",
+        "councelor": "counselor",
+        "counsellors": "counselors",
+        "medicaiton": "medication",
+        "medecation": "medication",
+        "medicaton": "medication",
+        "schedual": "schedule",
+        "shedule": "schedule",
+        "scedule": "schedule",
+        "schedle": "schedule",
+        "scheduel": "schedule",
+        "skedule": "schedule",
+        "apointment": "appointment",
+        "appointmnet": "appointment",
+        "appoinment": "appointment",
+        "assesment": "assessment",
+        "asessment": "assessment",
+        "assessmant": "assessment",
+        "assesmant": "assessment",
+        "asesment": "assessment",
+        "assessement": "assessment",
+        "detoks": "detox",
+        "rehap": "rehab",
+        "rehabilitation": "rehab",
+        "hospitilization": "hospitalization",
+        "hospitalisation": "hospitalization",
+        "hospitalised": "hospitalized",
+        "meditaion": "meditation",
+        "medetation": "meditation",
+        "confidental": "confidential",
+        "confidencial": "confidential",
+        "anonymus": "anonymous",
+        "annonymous": "anonymous",
+        "withdrawl": "withdrawal",
+        "withdrawel": "withdrawal",
+        "relaspe": "relapse",
+        "medicade": "medicaid",
+        "medicaide": "medicaid",
+        "adress": "address",
+        "addres": "address",
+        "availible": "available",
+        "avaliable": "available",
+        "availabe": "available",
+        "behaviour": "behavior",
+        "behavioural": "behavioral",
+        "centre": "center",
+        "centres": "centers",
+        "recieve": "receive",
+        "untill": "until",
+        "tomorow": "tomorrow",
+        "tommorow": "tomorrow",
+        "tommorrow": "tomorrow",
+        "wich": "which",
+        "becuase": "because",
+        "becasue": "because",
+        "beacuse": "because",
+        "alot": "a lot",
+        "definately": "definitely",
+        "seperate": "separate",
+    }
+)
+
+# Number words become digits so "three days" and "3 days" meet.
+NUMBERS: Final = MappingProxyType(
+    {
+        "one": "1",
+        "two": "2",
+        "three": "3",
+        "four": "4",
+        "five": "5",
+        "six": "6",
+        "seven": "7",
+        "eight": "8",
+        "nine": "9",
+        "ten": "10",
+        "eleven": "11",
+        "twelve": "12",
+        "fifteen": "15",
+        "twenty": "20",
+        "thirty": "30",
+        "sixty": "60",
+        "ninety": "90",
+    }
+)
+
+# Multi-word forms rewritten after tokens are mapped (space-separated, whole words).
+PHRASES: Final = MappingProxyType(
+    {
+        "i o p": "iop",
+        "p h p": "php",
+        "intensive outpatient": "iop",
+        "partial hospitalization": "php",
+        "out patient": "outpatient",
+        "in patient": "inpatient",
+        "12 steps": "12 step",
+        "e mail": "email",
+        "e mails": "emails",
+        "tele health": "telehealth",
+        "on line": "online",
+        "week end": "weekend",
+        "week ends": "weekends",
+        "never mind": "nevermind",
+    }
+)
+
+# Words that glue a sentence together. They count for little when matching, so
+# "how is the weather" is not close to "how is the program"; they are never
+# "unknown" either, so a message is not rejected for using them.
+FUNCTION_WORDS: Final = frozenset(
+    """
+    a an the this that these those there here
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves
+    he him his himself she her hers herself it its itself they them their theirs themselves
+    am is are was were be been being do does did doing done have has had having
+    can could will would shall should may might must
+    of to in on at by for from with about as into onto over under up down out off
+    than then so such too very just also only even still yet again
+    and or but if because while though although until unless
+    some any each every all both either neither other another
+    anyone anybody anything someone somebody something everyone everybody everything
+    most more lot lots
+    please um uh hmm oh well ok okay really actually basically
+    let lets get got go going want wanted wanting wondering wonder curious
+    know tell ask asking question questions thing things like would
+    """.split()
+)
+
+# Question words tell intents apart ("where" is the location, "when" the schedule),
+# so they weigh what the pack says they weigh, but they are never "unknown".
+QUESTION_WORDS: Final = frozenset("what which who whom whose when where why how".split())
+
+# Negations carry meaning ("what if i do not have insurance") when the pack uses
+# them, but a message is never rejected for containing one.
+NEGATIONS: Final = frozenset("not no without never nothing none nobody".split())
+
+# Words and phrases that mean the same thing in a chat with a treatment center.
+# These only stand in for one another when the pack does not use the visitor's
+# word: an unknown member becomes the member the pack's examples use most. A
+# member the pack uses itself is never rewritten, so a pack that tells
+# "medicaid" from "insurance" keeps them apart. Groups must not overlap.
+RELATED_GROUPS: Final = (
+    (
+        "cost, costs, price, prices, pricing, priced, fee, fees, charge, charges, expense, "
+        "expenses, expensive, pricey, cheap, money, dollars, afford, affordable, pay, paying, "
+        "payment, payments, bill, billing, out of pocket, self pay"
+    ),
+    (
+        "insurance, insurer, insurers, insured, uninsured, coverage, health plan, aetna, cigna, "
+        "humana, anthem, tricare, kaiser, bcbs, blue cross, blue shield, united healthcare, "
+        "unitedhealthcare, uhc, optum, ambetter, molina, medicaid, medicare, mainecare, "
+        "masshealth, copay, copays, co pay, deductible, deductibles"
+    ),
+    "start, starting, begin, begins, beginning, began, commence",
+    (
+        "enroll, enrol, enrolled, enrolling, enrollment, sign up, signup, register, registration, "
+        "admission, admissions, intake, join, joining"
+    ),
+    "location, located, address, directions, city, town",
+    "confidential, confidentiality, private, privacy, anonymous, secret, discreet, hipaa",
+    "information, data, details, records",
+    "person, human, staff, agent, representative, rep, operator, employee",
+    "long, length, duration, timeline, timeframe, time frame",
+    "goal, goals, aim, aims, objective, objectives, purpose, outcome, outcomes",
+    "qualify, qualifies, qualified, eligible, eligibility, candidate",
+    (
+        "son, daughter, wife, husband, spouse, partner, boyfriend, girlfriend, fiance, fiancee, "
+        "child, kid, kids, children, mom, mother, dad, father, parent, parents, brother, sister, "
+        "sibling, cousin, uncle, aunt, nephew, niece, grandson, granddaughter, grandmother, "
+        "grandfather, grandma, grandpa, friend, loved one, relative, relatives"
+    ),
+    "job, jobs, employer, boss, career, employment, workplace",
+    (
+        "school, college, university, class, classes, studies, student, students, semester, "
+        "campus"
+    ),
+    "medication, medications, medicine, medicines, prescription, prescriptions",
+    (
+        "test, tests, testing, tested, screen, screens, screening, screened, urinalysis, urine, "
+        "pee in a cup"
+    ),
+    "meditation, meditate, mindfulness, mindful",
+    "therapy, therapies, counseling, psychotherapy",
+    "therapist, therapists, counselor, counselors, clinician, clinicians",
+    "alcohol, drinking, drinks, drank, drunk, drinker, drinkers, booze, liquor",
+    (
+        "drug, drugs, substance, substances, opioid, opioids, opiates, heroin, fentanyl, cocaine, "
+        "meth, methamphetamine, pills, painkillers, marijuana, weed, cannabis, benzos, narcotics"
+    ),
+    "addiction, addicted, addict, addicts, dependence, dependency",
+    "schedule, schedules, timetable, calendar",
+    "hello, hi, hey, hiya, howdy, greetings, heya, hola",
+    "bye, goodbye, farewell, ttyl",
+    "thanks, thank, thankyou, appreciate, appreciated, grateful, cheers",
+    "help, assist, assistance",
+    "phone, telephone, cell, cellphone, mobile",
+    "talk, speak, chat, conversation, conversations",
+    "worried, worry, concerned, scared, afraid, anxious",
+    "fit, suit, suits, suitable, appropriate, ideal",
+    "center, facility, facilities, clinic, office, building, site, premises",
+    "day, days, daily",
+    (
+        "finish, finished, finishing, complete, completed, completing, completion, graduate, "
+        "graduating, graduation"
+    ),
+    "involved, involve, involvement, participate, participating, participation",
+    "individual, 1 on 1, 1 to 1",
+    (
+        "personalized, personalised, tailored, customized, customised, custom, "
+        "individualized"
+    ),
+    "requirements, requirement, rules, rule, required, mandatory, expectations",
+    "attend, attendance, attending, show up",
+)
+
+# The same groups as tuples of members.
+RELATED: Final = tuple(tuple(m.strip() for m in g.split(",")) for g in RELATED_GROUPS)

@@ -1,0 +1,251 @@
+"""Turn a visitor message (or an editor's example) into plain, comparable words.
+
+Examples and messages go through the same steps, so whatever a rule does it
+does to both sides: a mapping can only go wrong when it merges two words
+that mean different things, which is why the tables in ``lexicon`` leave
+ambiguous tokens alone.
+
+Steps, in order:
+
+1. Unicode: NFKC (full-width letters, ligatures), curly quotes to straight,
+   accents stripped from Latin letters (other scripts keep their marks).
+2. Case folding.
+3. Contractions written with an apostrophe ("don't", "what's", "I'm"), and
+   "w/", "w/o", "b/c", "&".
+4. Punctuation and symbols (emoji included) become spaces.
+5. Token by token: contractions without the apostrophe ("dont", "whats"),
+   chat-speak and abbreviations ("u", "pls", "hrs", "wk"), misspellings
+   ("insurence", "theraphy"), number words ("three" -> "3"); letters glued
+   to digits are split ("15hrs" -> "15 hours", "9am" -> "9 am").
+6. With the pack's examples given: typos fixed against the pack's own words
+   ("insurnce" -> "insurance"), run-together words split ("familytherapy").
+7. Built-in phrases ("intensive outpatient" -> "iop", "out patient" ->
+   "outpatient"), then the editors' synonyms, whole words only, longest first.
+8. With the pack's examples given: a word the examples never use becomes the
+   related word they do use ("price" -> "cost", "aetna" -> "insurance"; see
+   ``lexicon.RELATED``). Words the pack uses are never rewritten this way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from bot.matching import lexicon
+from bot.matching.speller import Speller
+
+NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
+
+_SLASH_FORMS: Final = (
+    (re.compile(r"\bw/o\b"), " without "),
+    (re.compile(r"\bb/c\b"), " because "),
+    (re.compile(r"\bw/(?=\s|\w)"), " with "),
+    (re.compile(r"&"), " and "),
+)
+_NOT: Final = re.compile(r"\b(\w+)n't\b")
+_NOT_SPECIAL: Final = MappingProxyType({"ca": "can", "wo": "will", "sha": "shall", "ai": "is"})
+_S: Final = re.compile(r"\b(\w+)'s\b")
+_SUFFIXES: Final = (
+    (re.compile(r"(?<=\w)'re\b"), " are"),
+    (re.compile(r"(?<=\w)'ve\b"), " have"),
+    (re.compile(r"(?<=\w)'ll\b"), " will"),
+    (re.compile(r"(?<=\w)'d\b"), " would"),
+    (re.compile(r"(?<=\w)'m\b"), " am"),
+    (re.compile(r"(?<=\w)s'(?!\w)"), "s"),
+)
+_INNER_APOSTROPHE: Final = re.compile(r"(?<=\w)'(?=\w)")
+_NON_WORD: Final = re.compile(r"[\W_]+")
+_LETTERS_DIGITS: Final = re.compile(r"\d+|[^\W\d_]+")
+_HAS_DIGIT: Final = re.compile(r"\d")
+
+
+def _strip_latin_accents(text: str) -> str:
+    """Drop accents from Latin letters only: "café" -> "cafe", but Hindi or Thai keep their marks."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    base_is_latin = False
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            if base_is_latin:
+                continue
+        else:
+            base_is_latin = ch < "\u0250" or "\u1e00" <= ch <= "\u1eff"
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _words(text: str) -> list[str]:
+    """Split on everything that is not a letter, digit or combining mark (emoji and symbols go)."""
+    if text.isascii():
+        return _NON_WORD.sub(" ", text).split()
+    kept = [ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text]
+    return "".join(kept).split()
+
+
+def _expand_apostrophes(text: str) -> str:
+    def n_t(m: re.Match[str]) -> str:
+        stem = m.group(1)
+        return f"{_NOT_SPECIAL.get(stem, stem)} not"
+
+    def s(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return f"{word} is" if word in lexicon.S_IS_WORDS else word
+
+    text = _NOT.sub(n_t, text)
+    text = _S.sub(s, text)
+    for pattern, replacement in _SUFFIXES:
+        text = pattern.sub(replacement, text)
+    return _INNER_APOSTROPHE.sub("", text)
+
+
+class _PhraseTable:
+    """Whole-word, longest-first phrase rewriting over a token list."""
+
+    def __init__(self, pairs: Mapping[str, str]) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for source, target in pairs.items():
+            words = tuple(source.split())
+            if words:
+                by_first.setdefault(words[0], []).append((words, tuple(target.split())))
+        self._by_first = {k: sorted(v, key=lambda p: -len(p[0])) for k, v in by_first.items()}
+
+    def __call__(self, tokens: list[str], log: list[tuple[str, str]] | None = None) -> list[str]:
+        """Rewrite the tokens; each replacement is appended to ``log`` when one is given."""
+        if not self._by_first:
+            return tokens
+        out: list[str] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            for words, target in self._by_first.get(tokens[i], ()):
+                end = i + len(words)
+                if end <= n and tuple(tokens[i:end]) == words:
+                    out.extend(target)
+                    if log is not None:
+                        log.append((" ".join(words), " ".join(target)))
+                    i = end
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized text and the typos fixed on the way: (typed, read as)."""
+
+    text: str
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+class Normalizer:
+    """Callable that normalizes text; built once per content pack.
+
+    ``synonyms`` are the editors' (canonical -> variants). ``examples`` are
+    texts whose words count as correctly spelled: when given, other words
+    within a typo of one of them are corrected (see ``speller``).
+    """
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]] = NO_SYNONYMS,
+        *,
+        examples: Iterable[str] = (),
+    ) -> None:
+        self._map: Mapping[str, str] = {
+            **lexicon.NUMBERS,
+            **lexicon.MISSPELLINGS,
+            **lexicon.ABBREVIATIONS,
+            **lexicon.CONTRACTIONS,
+        }
+        self._phrases = _PhraseTable(lexicon.PHRASES)
+        pairs: dict[str, str] = {}
+        vocabulary: list[str] = []
+        for canonical, variants in synonyms.items():
+            target = self._tokens(canonical)
+            vocabulary += target
+            for variant in variants:
+                source = self._tokens(variant)
+                vocabulary += source
+                if source and target and source != target:
+                    pairs[" ".join(self._rewrite(source))] = " ".join(self._rewrite(target))
+        self._synonyms = _PhraseTable(pairs)
+        texts = [self._tokens(text) for text in examples]
+        known = [w for tokens in texts for w in tokens]
+        if known:
+            known += [*lexicon.FUNCTION_WORDS, *lexicon.QUESTION_WORDS, *lexicon.NEGATIONS]
+            known += [*lexicon.NUMBERS, *vocabulary]
+            known += [w for group in lexicon.RELATED for m in group for w in m.split()]
+        self._speller = Speller(known)
+        self._related = _PhraseTable(
+            _related_pairs([" ".join(self._synonyms(self._rewrite(t))) for t in texts])
+        )
+
+    def __call__(self, text: str) -> str:
+        return self.analyze(text).text
+
+    def analyze(self, text: str) -> Normalized:
+        """Normalize, also telling which typos were corrected."""
+        tokens = self._tokens(text)
+        corrections: list[tuple[str, str]] = []
+        if self._speller:
+            fixed: list[str] = []
+            for token in tokens:
+                correction = self._speller.correct(token)
+                if correction is None:
+                    fixed.append(token)
+                else:
+                    corrections.append((token, correction))
+                    fixed += self._map_tokens(correction.split())
+            tokens = fixed
+        words = self._related(self._synonyms(self._rewrite(tokens)), corrections)
+        return Normalized(" ".join(words), tuple(corrections))
+
+    def _tokens(self, text: str) -> list[str]:
+        """Unicode, case, contractions, punctuation and the token tables: everything but phrases."""
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTE_TABLE)
+        text = _strip_latin_accents(text).casefold()
+        for pattern, replacement in _SLASH_FORMS:
+            text = pattern.sub(replacement, text)
+        return self._map_tokens(_words(_expand_apostrophes(text)))
+
+    def _rewrite(self, tokens: list[str]) -> list[str]:
+        for _ in range(3):  # "intensive out-patient": "out patient" first, then "intensive outpatient"
+            rewritten = self._phrases(tokens)
+            if rewritten == tokens:
+                break
+            tokens = rewritten
+        return tokens
+
+    def _map_tokens(self, tokens: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for token in tokens:
+            mapped = self._map.get(token)
+            if mapped is not None:
+                out += mapped.split()
+            elif _HAS_DIGIT.search(token) and not token.isdigit():
+                for part in _LETTERS_DIGITS.findall(token):
+                    out += self._map.get(part, part).split()
+            else:
+                out.append(token)
+        return out
+
+
+def _related_pairs(examples: Sequence[str]) -> dict[str, str]:
+    """For each group of related words: every member the examples never use -> the one they use most."""
+    padded = [f" {e} " for e in examples]
+    pairs: dict[str, str] = {}
+    for group in lexicon.RELATED:
+        uses = {m: sum(f" {m} " in e for e in padded) for m in group}
+        target = max(group, key=lambda m: uses[m])
+        if uses[target]:
+            pairs.update({m: target for m in group if not uses[m]})
+    return pairs
+
+
+_QUOTE_TABLE: Final = str.maketrans(dict(lexicon.QUOTES))

@@ -1,0 +1,102 @@
+"""Fix typos against the pack's own words, and split run-together words.
+
+A word the pack already knows (as written, or as another form of the same
+stem: "counselors" for "counselor") is left alone. Anything else is tried
+as a typo of a known word: one edit for words of six letters or more (two
+from nine letters), only a swap of two neighbouring letters for four- and
+five-letter words ("waht"), nothing for shorter ones. Short real words are
+too often one edit from a pack word ("heard" / "head") to correct freely.
+Edits are counted as optimal string alignment, so a swap is one edit. When
+no word is close enough, a glued pair of known words is split ("chatbot").
+
+Correcting only *towards the pack's words* is what keeps this safe: a real
+English word the pack never uses is either left alone (and counts as
+unknown) or lands on a pack word one letter away.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+MIN_SWAP_LENGTH = 4  # from here a swap of neighbouring letters ("waht")
+MIN_EDIT_LENGTH = 6  # from here any single edit: shorter real words are too often one edit
+# from a pack word ("heard" / "head", "small" / "shall")
+LONG_WORD = 9  # from here two edits
+MIN_PART = 3  # shortest part of a split compound
+
+
+def stem(word: str) -> str:
+    """Snowball English stem; a fresh stemmer each call because a stemmer object is not thread-safe."""
+    return str(snowballstemmer.stemmer("english").stemWord(word))
+
+
+class Speller:
+    """Immutable after construction: the known words, grouped by length for fast lookup."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        counts = Counter(w for w in words if w.isalpha())
+        self._known = frozenset(counts)
+        self._stems = frozenset(stem(w) for w in counts)
+        self._rank = {w: -n for w, n in counts.items()}  # more frequent first on ties
+        self._rank.update({s: 0 for s in self._stems if s not in counts})
+        self._words = _by_length(counts)
+        self._stem_words = _by_length(self._stems)
+
+    def __bool__(self) -> bool:
+        return bool(self._known)
+
+    def knows(self, word: str) -> bool:
+        return word in self._known or stem(word) in self._stems
+
+    def correct(self, word: str) -> str | None:
+        """The known word(s) this token stands for, or None if it is fine or hopeless."""
+        if len(word) < MIN_SWAP_LENGTH or not word.isalpha() or self.knows(word):
+            return None
+        fixed = self._closest(word)
+        if fixed is not None:
+            return fixed
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if head in self._known and tail in self._known:
+                return f"{head} {tail}"
+        return None
+
+    def _closest(self, word: str) -> str | None:
+        """Nearest known word; failing that, nearest stem ("uailor" -> "tailor" of "tailored")."""
+        found = self._search(word, self._words)
+        if found is None and len(word) >= MIN_EDIT_LENGTH:
+            found = self._search(stem(word), self._stem_words)
+        return found
+
+    def _search(self, word: str, table: dict[int, tuple[str, ...]]) -> str | None:
+        limit = 2 if len(word) >= LONG_WORD else 1
+        swap_only = len(word) < MIN_EDIT_LENGTH
+        best: tuple[int, bool, int, str] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            if swap_only and length != len(word):
+                continue
+            choices = table.get(length)
+            if not choices:
+                continue
+            for candidate, distance, _ in process.extract(
+                word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+            ):
+                if swap_only and sorted(candidate) != sorted(word):
+                    continue
+                # a swap of two letters is the likeliest slip: "alter" is "later", not "after"
+                key = (int(distance), sorted(candidate) != sorted(word), self._rank[candidate], str(candidate))
+                if best is None or key < best:
+                    best = key
+        return best[3] if best else None
+
+
+def _by_length(words: Iterable[str]) -> dict[int, tuple[str, ...]]:
+    table: dict[int, list[str]] = {}
+    for w in sorted(words):
+        table.setdefault(len(w), []).append(w)
+    return {n: tuple(ws) for n, ws in table.items()}

@@ -1,0 +1,346 @@
+"""The chat service: one visitor turn from message to committed state, shared by every channel.
+
+A turn runs the live dialogue engine on the stored state and commits, in one
+transaction, the new state, the visitor's message, the bot's replies and any
+assessment request (with its outbox rows). Only after that commit does the
+caller get the replies, so nothing a visitor was told is lost. When a request
+cannot be stored, the visitor is told so plainly (``submit_failed``) and the
+state is left where it was, so trying again resubmits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.crypto import FieldCipher
+from bot.dialogue.machine import Reply, StepResult
+from bot.runtime import Runtime, RuntimeHolder
+from bot.storage import conversations as store
+from bot.storage.conversations import MessageRow, VersionConflictError
+from bot.storage.requests import create_request
+from bot.storage.writer import GroupCommitWriter, WriterClosedError
+from bot.web.locks import CachedState, KeyedLocks, StateCache
+
+log = logging.getLogger(__name__)
+
+MAX_CONFLICT_RETRIES = 3
+STATE_CACHE_ENTRIES = 20_000
+
+
+class ConversationNotFoundError(LookupError):
+    """No conversation has this id (never existed, or purged)."""
+
+
+class StorageUnavailableError(RuntimeError):
+    """The turn could not be committed; nothing was acknowledged to the visitor."""
+
+
+class ConversationBusyError(RuntimeError):
+    """The conversation kept changing underneath this turn (another server process)."""
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """What a turn hook sees, inside the turn's transaction."""
+
+    conversation_id: str
+    text: str | None
+    payload: str | None
+    result: StepResult
+    request_id: int | None
+
+
+TurnHook = Callable[[AsyncConnection, TurnRecord], Awaitable[None]]
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """The wire format of a bot message (chat API ``Message``)."""
+    return {
+        "text": reply.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+        "kind": reply.kind,
+    }
+
+
+def _bot_rows(replies: Sequence[Reply]) -> list[MessageRow]:
+    return [
+        MessageRow(
+            role="bot",
+            text=r.text,
+            kind=r.kind,
+            buttons=[{"title": b.title, "payload": b.payload} for b in r.buttons],
+        )
+        for r in replies
+    ]
+
+
+def _event_data(result: StepResult, event_type: str) -> dict[str, Any] | None:
+    for event in result.events:
+        if event.type == event_type:
+            return dict(event.data)
+    return None
+
+
+class ChatService:
+    """Starts conversations, runs turns, restores transcripts; holds no request state."""
+
+    def __init__(
+        self,
+        *,
+        holder: RuntimeHolder,
+        db: AsyncEngine,
+        writer: GroupCommitWriter,
+        cipher: FieldCipher,
+        channels: Sequence[str],
+        hooks: Sequence[TurnHook] = (),
+        new_request: asyncio.Event | None = None,
+        cache_entries: int = STATE_CACHE_ENTRIES,
+    ) -> None:
+        self._holder = holder
+        self._db = db
+        self._writer = writer
+        self._cipher = cipher
+        self._channels = tuple(channels)
+        self._hooks = hooks
+        self._new_request = new_request
+        self._locks = KeyedLocks()
+        self._cache = StateCache(cache_entries)
+        self._salt: str | None = None
+
+    # --- conversations ---------------------------------------------------------
+    async def start(
+        self, *, channel: str = "api", sender_hash: str | None = None
+    ) -> tuple[str, list[Reply]]:
+        """A new conversation and its greeting, committed."""
+        result = self._holder.current.engine.start()
+        conversation_id = store.new_conversation_id()
+        state_json = store.dump_state(result.state)
+        rows = _bot_rows(result.replies)
+        now = datetime.now(UTC)
+        cipher = self._cipher
+
+        async def unit(conn: AsyncConnection) -> None:
+            await store.insert_conversation(
+                conn,
+                conversation_id=conversation_id,
+                state_json=state_json,
+                cipher=cipher,
+                now=now,
+                channel=channel,
+                sender_hash=sender_hash,
+            )
+            await store.insert_messages(conn, conversation_id, rows, cipher=cipher, now=now)
+
+        await self._commit(unit)
+        self._cache.put(conversation_id, CachedState(1, state_json))
+        return conversation_id, list(result.replies)
+
+    async def for_sender(self, sender: str) -> tuple[str, list[Reply]]:
+        """The conversation of an external channel's sender: (id, greeting if it is new)."""
+        if self._salt is None:
+            async with self._db.connect() as conn:
+                self._salt = await store.sender_salt(conn)
+        sender_hash = store.hash_sender(self._salt, sender)
+        async with self._locks.hold("sender:" + sender_hash):
+            async with self._db.connect() as conn:
+                existing = await store.find_by_sender_hash(conn, sender_hash)
+            if existing is not None:
+                return existing, []
+            try:
+                return await self.start(channel="rasa", sender_hash=sender_hash)
+            except StorageUnavailableError as exc:
+                # Another process created it first.
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+                async with self._db.connect() as conn:
+                    existing = await store.find_by_sender_hash(conn, sender_hash)
+                if existing is None:
+                    raise
+                return existing, []
+
+    async def transcript(self, conversation_id: str) -> list[store.TranscriptEntry]:
+        try:
+            async with self._db.connect() as conn:
+                entries = await store.load_transcript(conn, conversation_id, self._cipher)
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError("could not read the conversation") from exc
+        if entries is None:
+            raise ConversationNotFoundError(conversation_id)
+        return entries
+
+    # --- one turn ----------------------------------------------------------------
+    async def send(
+        self,
+        conversation_id: str,
+        *,
+        text: str | None = None,
+        payload: str | None = None,
+        label: str | None = None,
+    ) -> list[Reply]:
+        """Run one visitor message through the engine; returns the replies once committed.
+
+        ``label`` is what the visitor saw for a button payload (its title), kept for the
+        transcript; without one the intent's title stands in.
+        """
+        async with self._locks.hold(conversation_id):
+            for _ in range(MAX_CONFLICT_RETRIES):
+                snapshot = await self._snapshot(conversation_id)
+                runtime = self._holder.current
+                try:
+                    return await self._turn(runtime, snapshot, text, payload, label)
+                except VersionConflictError:
+                    self._cache.drop(conversation_id)
+            raise ConversationBusyError(conversation_id)
+
+    async def _snapshot(self, conversation_id: str) -> store.StoredState:
+        cached = self._cache.get(conversation_id)
+        if cached is not None:
+            return store.StoredState(conversation_id, cached.version, cached.state_json, False)
+        try:
+            async with self._db.connect() as conn:
+                stored = await store.load_state(conn, conversation_id, self._cipher)
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError("could not read the conversation") from exc
+        if stored is None:
+            raise ConversationNotFoundError(conversation_id)
+        self._cache.put(conversation_id, CachedState(stored.version, stored.state_json))
+        return stored
+
+    async def _turn(
+        self,
+        runtime: Runtime,
+        snapshot: store.StoredState,
+        text: str | None,
+        payload: str | None,
+        label: str | None,
+    ) -> list[Reply]:
+        result = runtime.engine.step(json.loads(snapshot.state_json), text=text, payload=payload)
+        fields = (_event_data(result, "assessment_requested") or {}).get("fields")
+        crisis = _event_data(result, "crisis")
+        visitor = self._visitor_row(runtime, result, text, payload, label)
+        state_json = store.dump_state(result.state)
+        try:
+            request_id = await self._commit(
+                self._turn_unit(
+                    snapshot,
+                    state_json,
+                    [visitor, *_bot_rows(result.replies)],
+                    crisis_kind=str(crisis.get("kind") or "unknown") if crisis else None,
+                    fields=fields,
+                    record=(text, payload, result),
+                )
+            )
+        except StorageUnavailableError:
+            if fields is None:
+                raise
+            log.error("an assessment request could not be stored; the visitor was told to call")
+            return await self._submit_failed(runtime, snapshot, visitor)
+        self._cache.put(snapshot.conversation_id, CachedState(snapshot.version + 1, state_json))
+        if request_id is not None and self._new_request is not None:
+            self._new_request.set()
+        return list(result.replies)
+
+    def _turn_unit(
+        self,
+        snapshot: store.StoredState,
+        state_json: str,
+        rows: list[MessageRow],
+        *,
+        crisis_kind: str | None,
+        fields: dict[str, Any] | None,
+        record: tuple[str | None, str | None, StepResult] | None,
+    ) -> Callable[[AsyncConnection], Awaitable[int | None]]:
+        cipher, channels, hooks = self._cipher, self._channels, self._hooks
+        conversation_id = snapshot.conversation_id
+        now = datetime.now(UTC)
+
+        async def unit(conn: AsyncConnection) -> int | None:
+            await store.update_state(
+                conn,
+                conversation_id,
+                expected_version=snapshot.version,
+                state_json=state_json,
+                cipher=cipher,
+                now=now,
+                crisis_kind=crisis_kind,
+            )
+            await store.insert_messages(conn, conversation_id, rows, cipher=cipher, now=now)
+            request_id = None
+            if fields is not None:
+                request_id = await create_request(
+                    conn, conversation_id, fields, cipher, channels, now=now
+                )
+            if record is not None:
+                text, payload, result = record
+                turn = TurnRecord(conversation_id, text, payload, result, request_id)
+                for hook in hooks:
+                    await hook(conn, turn)
+            return request_id
+
+        return unit
+
+    async def _submit_failed(
+        self, runtime: Runtime, snapshot: store.StoredState, visitor: MessageRow
+    ) -> list[Reply]:
+        """Tell the visitor the request was not saved; keep the state so they can retry."""
+        replies = runtime.engine.render_reply("submit_failed", json.loads(snapshot.state_json))
+        unit = self._turn_unit(
+            snapshot,
+            snapshot.state_json,
+            [visitor, *_bot_rows(replies)],
+            crisis_kind=None,
+            fields=None,
+            record=None,
+        )
+        try:
+            await self._commit(unit)
+        except StorageUnavailableError:
+            self._cache.drop(snapshot.conversation_id)
+            log.error("the failed-request turn could not be stored either")
+        else:
+            self._cache.put(
+                snapshot.conversation_id, CachedState(snapshot.version + 1, snapshot.state_json)
+            )
+        return list(replies)
+
+    def _visitor_row(
+        self,
+        runtime: Runtime,
+        result: StepResult,
+        text: str | None,
+        payload: str | None,
+        label: str | None,
+    ) -> MessageRow:
+        match = result.match
+        if payload is not None and text is None:
+            intent = runtime.pack.intents.get(payload.lstrip("/").split("{", 1)[0])
+            shown = label or (intent.title if intent else payload)
+            kind = "button"
+        else:
+            shown = text or ""
+            kind = "text"
+        return MessageRow(
+            role="visitor",
+            text=shown,
+            kind=kind,
+            intent=match.intent if match is not None else None,
+            confidence=float(match.confidence) if match is not None else None,
+        )
+
+    async def _commit(self, unit: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
+        try:
+            return await self._writer.run(unit)
+        except VersionConflictError:
+            raise
+        except (SQLAlchemyError, WriterClosedError) as exc:
+            log.error("storage failed: %s", type(exc).__name__)
+            raise StorageUnavailableError("the conversation could not be stored") from exc

@@ -10,8 +10,6 @@
   "use strict";
 
   const HOST_TAG = "iop-chat-widget";
-  if (document.querySelector(HOST_TAG)) return; // the tag was pasted twice
-
   const script =
     document.currentScript ||
     document.querySelector('script[src$="/widget.js"], script[src$="widget.js"]') ||
@@ -294,6 +292,7 @@
   // ---- the widget ----------------------------------------------------------------------
 
   function build() {
+    if (document.querySelector(HOST_TAG)) return; // the tag was pasted twice
     const host = document.createElement(HOST_TAG);
     const shadow = host.attachShadow({ mode: "open" });
     const colours = palette(DATA.color);

@@ -1,1 +1,1 @@
-"""editor"""
+"""Tools for content editors: `iop-bot validate`, `iop-bot test` and its reports, `parse --explain`."""

@@ -113,20 +113,25 @@ def check_center(pack: ContentPack) -> Iterator[Problem]:
         )
 
 
-def check_settings(settings_file: str | Path | None = None) -> Iterator[Problem]:
-    """The server settings (settings file and IOP_BOT_* variables) must load."""
+def load_settings(settings_file: str | Path | None = None) -> tuple[Settings, list[Problem]]:
+    """The server settings, or the defaults with the problems that kept them from loading.
+
+    The defaults let the other checks (and `iop-bot test`) run while the settings
+    file or an IOP_BOT_* variable is being fixed.
+    """
     path = Path(
         settings_file or os.environ.get(ENV_PREFIX + "SETTINGS_FILE") or DEFAULT_SETTINGS_FILE
     )
     where = str(path) if path.is_file() else f"{ENV_PREFIX}* environment variables"
     try:
-        Settings.load(settings_file=settings_file)
+        return Settings.load(settings_file=settings_file), []
     except SettingsError as exc:
-        yield Problem(where, 0, 0, f"server settings: {exc}")
+        return Settings(), [Problem(where, 0, 0, f"server settings: {exc}")]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        yield Problem(where, line, col, f"server settings are not valid YAML: {exc.problem}")
+        message = f"server settings are not valid YAML: {exc.problem}"
+        return Settings(), [Problem(where, line, col, message)]
 
 
 def _shown(path: Path) -> Path:

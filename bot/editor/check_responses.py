@@ -99,7 +99,11 @@ class ResponseChecks:
                             "error",
                         )
                         continue
-                    for top in sorted(meta.find_undeclared_variables(tree) - set(_TOP_LEVEL)):
+                    unknown = meta.find_undeclared_variables(tree) - {
+                        *_TOP_LEVEL,
+                        *self.env.globals,
+                    }
+                    for top in sorted(unknown):
                         yield self._at(
                             name,
                             (index, *part),

@@ -15,13 +15,14 @@ from pathlib import Path
 import click
 
 from bot.content.loader import ContentError
+from bot.editor.check_center import load_settings
 from bot.editor.report_html import render_html
 from bot.editor.report_json import report_json
 from bot.editor.report_text import render_text as render_test_text
 from bot.editor.testdata import Sample
 from bot.editor.testrun import run_tests
 from bot.editor.validate import render_json, render_text, validate
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 
 EXIT_FAILED = 1
 EXIT_CANNOT_RUN = 2
@@ -38,10 +39,7 @@ _content_option = click.option(
 
 def _settings() -> Settings:
     """The settings, or the defaults when they do not load (validate reports why)."""
-    try:
-        return Settings.load()
-    except (SettingsError, ValueError):
-        return Settings()
+    return load_settings()[0]
 
 
 @click.command("validate")

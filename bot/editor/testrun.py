@@ -75,10 +75,11 @@ class Results:
         failed = len(self.conversations_failed)
         if failed:
             out.append(f"{failed} conversation test{'s' * (failed != 1)} failed")
-        if self.crisis.missed:
+        missed = len(self.crisis.missed)
+        if missed:
             out.append(
-                f"crisis recall is {self.crisis.recall():.0%}: "
-                f"{len(self.crisis.missed)} crisis message(s) got no crisis reply"
+                f"crisis recall is {self.crisis.recall():.0%}: {missed} crisis "
+                f"message{'s' * (missed != 1)} got no crisis reply"
             )
         return out
 

@@ -22,9 +22,10 @@ from bot.content.models import ContentPack, Problem
 from bot.dialogue import form as F
 from bot.dialogue.replies import REQUIRED_INTENTS, REQUIRED_RESPONSES
 from bot.editor import check_examples as ex
-from bot.editor.check_center import check_center, check_settings
+from bot.editor.check_center import check_center, load_settings
 from bot.editor.check_responses import check_responses
-from bot.settings import Settings, SettingsError
+from bot.runtime import build_runtime
+from bot.settings import Settings
 
 # Short answers inside the request form ("yes", "morning") need fewer wordings than questions.
 MIN_DIALOGUE_EXAMPLES = 5
@@ -103,7 +104,22 @@ def check_loaded(pack: ContentPack, settings: Settings, leave_out: bool = True) 
         problems += ex.check_left_out(
             pack, examples, involved, settings.match_threshold, settings.ambiguity_margin
         )
+    if not any(p.severity == "error" for p in problems):
+        problems += _runtime_problems(pack, settings)
     return problems
+
+
+def _runtime_problems(pack: ContentPack, settings: Settings) -> list[Problem]:
+    """What building the live runtime rejects, should the checks above have missed it.
+
+    The server builds exactly this on start and on every reload, so a pack that
+    validates is a pack the running bot accepts.
+    """
+    try:
+        build_runtime(settings, pack)
+    except ContentError as exc:
+        return list(exc.problems)
+    return []
 
 
 def validate(
@@ -115,11 +131,7 @@ def validate(
     callers that need an answer at once, like a reload of the running bot.
     """
     start = perf_counter()
-    problems = list(check_settings(settings_file))
-    try:
-        settings = Settings.load(settings_file=settings_file)
-    except (SettingsError, ValueError):
-        settings = Settings()  # already reported; the defaults still let the checks run
+    settings, problems = load_settings(settings_file)
     try:
         pack = load_pack(root)
     except ContentError as exc:

@@ -1,1 +1,1 @@
-"""matching"""
+"""Fuzzy intent matching: which intent a visitor's message asks about (see docs/matching.md)."""

@@ -6,15 +6,16 @@ examples tells much more than one found in every intent. Function words
 ("the", "is", "you") weigh a fraction of that, so they decide nothing alone
 but still separate "for me" from "for my son".
 
-A message word the pack has never seen (after the normalizer's typo fixes)
-is *unknown*: the share of the message's weight in unknown words is
-what lets the matcher turn down "do you offer detox" when no intent talks
-about detox.
+A message word that neither an example nor an answer uses (after the
+normalizer's typo fixes) is *unknown*: the share of the message's weight in
+unknown words is what lets the matcher turn down "do you offer detox" when no
+intent talks about detox.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,8 +30,10 @@ from bot.matching.speller import stem
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
+SUPPORT_K = 3  # how many of an intent's best examples the "support" part of a score averages
 FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
 
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _NEVER_UNKNOWN = lexicon.FUNCTION_WORDS | lexicon.QUESTION_WORDS | lexicon.NEGATIONS
 
 
@@ -54,7 +57,7 @@ class Query:
     weights: FloatArray  # their weights
     total_weight: float  # known and unknown words together
     content_weight: float  # the same without function words
-    unknown: tuple[str, ...]  # content words no example uses
+    unknown: tuple[str, ...]  # content words no example and no answer uses
     unknown_weight: float
     corrections: tuple[tuple[str, str], ...]  # (typed, corrected)
     chars: str  # the string compared character by character
@@ -77,15 +80,16 @@ class PackIndex:
         self.example_intent: IntArray = np.asarray(intent_of, dtype=np.intp)
         self.intent_starts: IntArray = np.asarray(starts, dtype=np.intp)
         # examples of each intent as a row, padded with len(examples) (an extra zero score)
-        widest = max((b - a for a, b in zip(starts, [*starts[1:], len(examples)])), default=0)
-        grid = np.full((len(starts), max(widest, 3)), len(examples), dtype=np.intp)
-        for i, (a, b) in enumerate(zip(starts, [*starts[1:], len(examples)])):
+        spans = list(zip(starts, [*starts[1:], len(examples)], strict=True))
+        widest = max((b - a for a, b in spans), default=0)
+        grid = np.full((len(starts), max(widest, SUPPORT_K)), len(examples), dtype=np.intp)
+        for i, (a, b) in enumerate(spans):
             grid[i, : b - a] = np.arange(a, b)
         self.intent_grid: IntArray = grid
 
         self._stem_of: dict[str, str] = {}
         for word in _NEVER_UNKNOWN:
-            self._stem_of[word] = stem(word)
+            self._stem_of[word] = normalizer.stem(word)
         self.function_stems = frozenset(self._stem_of[w] for w in lexicon.FUNCTION_WORDS)
 
         example_stems: list[list[str]] = []
@@ -93,11 +97,22 @@ class PackIndex:
             words = ex.normalized.split()
             for w in words:
                 if w not in self._stem_of:
-                    self._stem_of[w] = stem(w)
+                    self._stem_of[w] = normalizer.stem(w)
             example_stems.append(sorted({self._stem_of[w] for w in words}))
 
+        # The words of each intent's answer count for coverage and are not "unknown":
+        # someone asking "is there a psychiatrist" may use a word only the answer has.
+        answer_stems = [
+            {
+                normalizer.stem(w)
+                for text in texts
+                for w in normalizer(text).split()
+                if w not in _NEVER_UNKNOWN and len(w) > 2 and not w.isdigit()
+            }
+            for texts in answer_texts(pack).values()
+        ]
         self.stem_ids: dict[str, int] = {}
-        for stems in example_stems:
+        for stems in [*example_stems, *(sorted(a) for a in answer_stems)]:
             for s in stems:
                 self.stem_ids.setdefault(s, len(self.stem_ids))
         n_stems, n_examples = len(self.stem_ids), len(examples)
@@ -107,6 +122,9 @@ class PackIndex:
             for s in stems:
                 postings[self.stem_ids[s]].append(e)
                 intent_sets[self.stem_ids[s]].add(intent_of[e])
+        for i, answer in enumerate(answer_stems):
+            for s in answer:
+                intent_sets[self.stem_ids[s]].add(i)
 
         n_intents = max(len(self.intents), 1)
         self.unknown_idf = math.log(1 + n_intents)
@@ -172,6 +190,14 @@ class PackIndex:
     def stems(self, words: Sequence[str]) -> set[str]:
         """Stems of some normalized words (for explanations)."""
         return {self._stem_of.get(w) or stem(w) for w in words}
+
+
+def answer_texts(pack: ContentPack) -> dict[str, list[str]]:
+    """Each intent's answer texts, template tags removed ("{{ center.phone }}")."""
+    return {
+        name: [_TEMPLATE_TAG.sub(" ", v.text) for v in pack.response_for(name)]
+        for name in pack.intents
+    }
 
 
 def _char_form(words: Sequence[str]) -> str:

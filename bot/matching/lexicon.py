@@ -20,6 +20,12 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of words written as one block of text, so long lists stay readable."""
+    return frozenset(text.split())
+
+
 # Typographic characters that NFKC leaves alone but people type interchangeably.
 QUOTES: Final = MappingProxyType(
     {
@@ -39,8 +45,10 @@ QUOTES: Final = MappingProxyType(
 )
 
 # "'s" after these words is "is"; after any other word it is a possessive and is dropped.
-S_IS_WORDS: Final = frozenset(
-    "what that it there here who where how when he she everything something".split()
+S_IS_WORDS: Final = _words(
+    """
+    what that it there here who where how when he she everything something
+    """
 )
 
 # Whole tokens that stand for more than one word, with or without the apostrophe
@@ -330,6 +338,7 @@ PHRASES: Final = MappingProxyType(
         "p h p": "php",
         "intensive outpatient": "iop",
         "partial hospitalization": "php",
+        "partial hospital": "php",
         "out patient": "outpatient",
         "in patient": "inpatient",
         "12 steps": "12 step",
@@ -346,32 +355,37 @@ PHRASES: Final = MappingProxyType(
 # Words that glue a sentence together. They count for little when matching, so
 # "how is the weather" is not close to "how is the program"; they are never
 # "unknown" either, so a message is not rejected for using them.
-FUNCTION_WORDS: Final = frozenset(
+FUNCTION_WORDS: Final = _words(
     """
-    a an the this that these those there here
-    i me my mine myself we us our ours ourselves you your yours yourself yourselves
-    he him his himself she her hers herself it its itself they them their theirs themselves
-    am is are was were be been being do does did doing done have has had having
-    can could will would shall should may might must
-    of to in on at by for from with about as into onto over under up down out off
-    than then so such too very just also only even still yet again
-    and or but if because while though although until unless
-    some any each every all both either neither other another
-    anyone anybody anything someone somebody something everyone everybody everything
-    most more lot lots
-    please um uh hmm oh well ok okay really actually basically
-    let lets get got go going want wanted wanting wondering wonder curious
-    know tell ask asking question questions thing things like would
-    """.split()
+    a an the this that these those there here i me my mine myself we us our ours ourselves
+    you your yours yourself yourselves he him his himself she her hers herself it its itself
+    they them their theirs themselves am is are was were be been being do does did doing
+    done have has had having can could will would shall should may might must of to in on at
+    by for from with about as into onto over under up down out off than then so such too
+    very just also only even still yet again and or but if because while though although
+    until unless some any each every all both either neither other another anyone anybody
+    anything someone somebody something everyone everybody everything most more lot lots
+    please um uh hmm oh well ok okay really actually basically let lets get got go going
+    want wanted wanting wondering wonder curious know tell ask asking question questions
+    thing things like would
+    """
 )
 
 # Question words tell intents apart ("where" is the location, "when" the schedule),
 # so they weigh what the pack says they weigh, but they are never "unknown".
-QUESTION_WORDS: Final = frozenset("what which who whom whose when where why how".split())
+QUESTION_WORDS: Final = _words(
+    """
+    what which who whom whose when where why how
+    """
+)
 
 # Negations carry meaning ("what if i do not have insurance") when the pack uses
 # them, but a message is never rejected for containing one.
-NEGATIONS: Final = frozenset("not no without never nothing none nobody".split())
+NEGATIONS: Final = _words(
+    """
+    not no without never nothing none nobody
+    """
+)
 
 # Words and phrases that mean the same thing in a chat with a treatment center.
 # These only stand in for one another when the pack does not use the visitor's
@@ -409,10 +423,7 @@ RELATED_GROUPS: Final = (
         "grandfather, grandma, grandpa, friend, loved one, relative, relatives"
     ),
     "job, jobs, employer, boss, career, employment, workplace",
-    (
-        "school, college, university, class, classes, studies, student, students, semester, "
-        "campus"
-    ),
+    ("school, college, university, class, classes, studies, student, students, semester, campus"),
     "medication, medications, medicine, medicines, prescription, prescriptions",
     (
         "test, tests, testing, tested, screen, screens, screening, screened, urinalysis, urine, "
@@ -444,13 +455,36 @@ RELATED_GROUPS: Final = (
     ),
     "involved, involve, involvement, participate, participating, participation",
     "individual, 1 on 1, 1 to 1",
-    (
-        "personalized, personalised, tailored, customized, customised, custom, "
-        "individualized"
-    ),
+    ("personalized, personalised, tailored, customized, customised, custom, individualized"),
     "requirements, requirement, rules, rule, required, mandatory, expectations",
     "attend, attendance, attending, show up",
 )
 
 # The same groups as tuples of members.
 RELATED: Final = tuple(tuple(m.strip() for m in g.split(",")) for g in RELATED_GROUPS)
+
+# Everyday words the speller must take as correctly spelled even when no example uses
+# them, because each is one edit from another real word ("through" / "though",
+# "heard" / "head", "trial" / "trail"). They carry no weight of their own.
+COMMON_WORDS: Final = _words(
+    """
+    through throughout after before during between around across behind since within along
+    among against toward towards upon beyond below above inside outside near year years
+    month months week weeks day days hour hours minute minutes time times today tomorrow
+    yesterday tonight night morning evening afternoon weekend early late later soon people
+    person life world family friend friends mother father children woman women girl boy
+    party team game music movie book paper letter story word words name idea fact point
+    place house home room door water food body head face hand heart mind money business
+    company country county state city town street road car drive phone computer internet
+    email address number group problem system case part thing heard hear said says tell told
+    think thought feel felt seem seemed come came went gone give gave take took make made
+    find found leave left keep kept show move live lived believe bring brought happen
+    happened write wrote read provide stand lose lost loose spend spent grow open walk won
+    offer remember love consider appear buy bought wait serve send sent expect build stay
+    fall fell reach remain suggest raise pass sell sold require decide small large great
+    little good better best right high short young older easy hard real whole sure free full
+    half quite quiet rather maybe perhaps often always sometimes already there their three
+    where were form from then than trail trial angle angel effect affect accept except diary
+    dairy casual causal adopt adapt advice advise breath breathe
+    """
+)

@@ -1,53 +1,40 @@
 """Rank a pack's intents against a visitor message, with a confidence in [0, 1].
 
-Each example scores a blend of two views of the normalized text:
-
-* token level: a weighted Dice overlap of stems. Weights come from the pack
-  (see ``index``), so "how", "is", "the" cannot carry a match;
-* character level: rapidfuzz's Indel ratio of the sorted content words, which
-  forgives typos the word-level view missed and ignores word order.
-
-An intent scores its best example, nudged by how much of the message its
-examples cover between them (a paraphrase may borrow words from several
-examples). Finally the share of the message in words that *no* example uses
-is multiplied away: "who won the super bowl" and "do you offer detox" carry
-words the pack has never seen, so they fall below the threshold.
-
-``rapidfuzz`` traps avoided on purpose: since 3.0 no processor runs by default
-(we normalize ourselves), ``token_set_ratio`` is 100 for any subset, and
-``WRatio`` / ``partial_*`` reward short substrings; so we use plain ``ratio``
-on pre-sorted words.
+The message is normalized (``normalize``), its words looked up in the pack
+(``index``) and every intent scored (``scoring``). A message of several
+sentences is also scored sentence by sentence, and each intent keeps its best
+score: visitors often give some context first and ask the question last.
+Below ``threshold`` the answer is ``out_of_scope``; two intents at or above
+it and within ``margin`` of each other make the result ``ambiguous``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from bot.content.models import ContentPack
-from bot.matching.index import FloatArray, PackIndex, Query
+from bot.matching.index import FloatArray, IntArray, PackIndex, answer_texts
 from bot.matching.normalize import Normalizer
+from bot.matching.scoring import Scores, Scoring, score
 
 OUT_OF_SCOPE = "out_of_scope"
 RANKING_SIZE = 5
-SUPPORT_K = 3  # how many of an intent's best examples "support" averages
 MAX_CHARS = 2000  # longer messages are matched on their start; keeps the time bounded
-
-
-@dataclass(frozen=True)
-class Scoring:
-    """How the score parts are blended; the defaults are what the evaluation chose."""
-
-    token: float = 0.65  # share of the token-level overlap in an example's score
-    char: float = 0.35  # share of the character-level similarity
-    beta: float = 1.5  # >1 weighs "the example's words are all there" over "every word is explained"
-    support: float = 0.30  # share of the mean of an intent's best few examples (several agree)
-    coverage: float = 0.15  # share of the intent-wide coverage in an intent's score
-    unknown: float = 0.60  # how much of the score an all-unknown message loses
-    unknown_power: float = 1.5  # >1 forgives a few unknown words but still sinks mostly-unknown text
+MIN_WORDS_TO_SPLIT = 12  # shorter messages are scored whole: "Hi! How long is it?"
+MAX_SENTENCES = 6  # sentences of a longer message scored on their own, besides the whole
+# A sentence ends at ? ! or a line break, and at . ; : followed by a space or the end, but
+# not inside "I.O.P." or "a.m." or "2.5 hours".
+_SENTENCE_END = re.compile(r"(?:(?<=[^\s.]{2})\.|[;:])(?=\s|$)|[?!\n]+")
+# "do you take insurance and how long is it": a second question joined by "and" / "also".
+_SECOND_QUESTION = re.compile(
+    r"[,;]?\s+(?:and|also|plus)\s+(?=(?:how|what|where|when|who|why|which|do|does|did|is|are"
+    r"|can|could|will|would|should)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -111,17 +98,6 @@ class Explanation:
         }
 
 
-@dataclass(frozen=True)
-class _Scores:
-    query: Query
-    token: FloatArray  # per example
-    char: FloatArray  # per example
-    example: FloatArray  # per example
-    coverage: FloatArray  # per intent
-    penalty: float
-    intent: FloatArray  # per intent: the confidence
-
-
 class Matcher:
     """Matches messages against one content pack; immutable and safe to share between requests."""
 
@@ -141,25 +117,28 @@ class Matcher:
         self.margin = margin
         self.scoring = scoring or Scoring()
         self.normalizer = Normalizer(
-            pack.synonyms, examples=(e for it in pack.intents.values() for e in it.examples)
+            pack.synonyms,
+            examples=[e for it in pack.intents.values() for e in it.examples],
+            vocabulary=[t for texts in answer_texts(pack).values() for t in texts],
         )
         self.index = PackIndex(pack, self.normalizer)
 
     def match(self, text: str) -> MatchResult:
         """The best intent for ``text`` (or ``out_of_scope``), with the top of the ranking."""
-        scores = self._score(text)
-        conf = scores.intent
+        conf, parts, which = self._score(text)
         order = np.argsort(-conf, kind="stable")[:RANKING_SIZE]
         ranking = tuple(Ranked(self.index.intents[i], float(conf[i])) for i in order)
         if not ranking:
             return MatchResult(text, OUT_OF_SCOPE, 0.0, (), False)
         best = ranking[0]
         in_scope = best.confidence >= self.threshold
+        runner_up = len(ranking) > 1 and ranking[1].confidence >= self.threshold
+        # Two answerable questions in one message: each won in a part of its own.
+        two_questions = len(parts) > 1 and 0 != which[order[0]] != which[order[1]] != 0
         ambiguous = (
             in_scope
-            and len(ranking) > 1
-            and ranking[1].confidence >= self.threshold
-            and best.confidence - ranking[1].confidence <= self.margin
+            and runner_up
+            and (best.confidence - ranking[1].confidence <= self.margin or two_questions)
         )
         return MatchResult(
             text=text,
@@ -171,25 +150,22 @@ class Matcher:
 
     def explain(self, text: str, top: int = 3) -> list[Explanation]:
         """For each of the ``top`` intents, the example and score parts behind its confidence."""
-        scores = self._score(text)
-        q, index = scores.query, self.index
-        order = np.argsort(-scores.intent, kind="stable")[: max(top, 0)]
+        conf, parts, which = self._score(text)
+        index = self.index
+        ends = [*index.intent_starts[1:].tolist(), len(index.examples)]
         out: list[Explanation] = []
-        for i in order:
+        for i in np.argsort(-conf, kind="stable")[: max(top, 0)]:
+            scores = parts[int(which[i])]
+            q = scores.query
             start = int(index.intent_starts[i])
-            end = (
-                int(index.intent_starts[i + 1])
-                if i + 1 < len(index.intent_starts)
-                else len(index.examples)
-            )
-            e = start + int(np.argmax(scores.example[start:end]))
+            e = start + int(np.argmax(scores.example[start : ends[i]]))
             example = index.examples[e]
             example_stems = index.stems(example.normalized.split())
             shared = tuple(dict.fromkeys(w for w in q.words if index.stems([w]) <= example_stems))
             out.append(
                 Explanation(
                     intent=index.intents[i],
-                    confidence=float(scores.intent[i]),
+                    confidence=float(conf[i]),
                     example=example.text,
                     example_normalized=example.normalized,
                     text_normalized=q.normalized,
@@ -204,48 +180,31 @@ class Matcher:
             )
         return out
 
-    def _score(self, text: str) -> _Scores:
-        index, sc = self.index, self.scoring
-        normalized = self.normalizer.analyze(text[:MAX_CHARS])
-        q = index.read(text, normalized)
-        n_examples, n_intents = len(index.examples), len(index.intents)
-        if not q.words or not n_examples:
-            zeros = np.zeros(n_examples)
-            return _Scores(q, zeros, zeros, zeros, np.zeros(n_intents), 0.0, np.zeros(n_intents))
-
-        if q.stem_ids.size:
-            postings = [index.example_postings[s] for s in q.stem_ids]
-            counts = [p.size for p in postings]
-            shared = np.bincount(
-                np.concatenate(postings),
-                weights=np.repeat(q.weights, counts),
-                minlength=n_examples,
-            )
-            ipostings = [index.intent_postings[s] for s in q.stem_ids]
-            covered = np.bincount(
-                np.concatenate(ipostings),
-                weights=np.repeat(q.weights, [p.size for p in ipostings]),
-                minlength=n_intents,
-            )
-        else:
-            shared = np.zeros(n_examples)
-            covered = np.zeros(n_intents)
-        b2 = sc.beta * sc.beta
-        token = (1.0 + b2) * shared / (q.total_weight + b2 * index.example_weight)
-        char = (
-            process.cdist([q.chars], index.example_chars, scorer=fuzz.ratio, workers=1)[0].astype(
-                np.float64
-            )
-            / 100.0
+    def _score(self, text: str) -> tuple[FloatArray, list[Scores], IntArray]:
+        """Per intent: the best confidence over the message and its sentences, and which gave it."""
+        parts = [
+            score(self.index, self.scoring, self.index.read(p, self.normalizer.analyze(p)))
+            for p in _parts(text[:MAX_CHARS])
+        ]
+        if len(parts) == 1:
+            return parts[0].intent, parts, np.zeros(len(self.index.intents), dtype=np.intp)
+        # A sentence counts fully when it carries a quarter of the message's weight or more, less
+        # when it is smaller, so the "Hi!" before a long story does not make it a greeting.
+        whole = parts[0].query.total_weight
+        stacked = np.vstack(
+            [parts[0].intent]
+            + [p.intent * min(1.0, 4.0 * p.query.total_weight / whole) for p in parts[1:]]
         )
-        example = sc.token * token + sc.char * char
-        best = np.maximum.reduceat(example, index.intent_starts)
-        if sc.support:
-            padded = np.append(example, 0.0)[index.intent_grid]
-            support = -np.partition(-padded, SUPPORT_K - 1, axis=1)[:, :SUPPORT_K].mean(axis=1)
-            best = (1.0 - sc.support) * best + sc.support * support
-        coverage = covered / q.total_weight if q.total_weight > 0 else covered
-        unknown_share = q.unknown_weight / q.content_weight if q.content_weight > 0 else 0.0
-        penalty = sc.unknown * unknown_share**sc.unknown_power
-        intent = np.clip(((1.0 - sc.coverage) * best + sc.coverage * coverage) * (1.0 - penalty), 0, 1)
-        return _Scores(q, token, char, example, coverage, penalty, intent)
+        which = np.argmax(stacked, axis=0)
+        return stacked.max(axis=0), parts, which
+
+
+def _parts(text: str) -> list[str]:
+    """The message, then its questions when it asks several, or its sentences when it is long."""
+    pieces = [p.strip() for p in _SECOND_QUESTION.split(text)]
+    if len(text.split()) >= MIN_WORDS_TO_SPLIT:
+        pieces = [s.strip() for p in pieces for s in _SENTENCE_END.split(p)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) <= 1:
+        return [text]
+    return [text, *pieces[:MAX_SENTENCES]]

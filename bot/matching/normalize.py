@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
 from bot.matching import lexicon
-from bot.matching.speller import Speller
+from bot.matching.speller import Speller, stem
 
 NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
 
@@ -94,6 +95,8 @@ def _expand_apostrophes(text: str) -> str:
 
     def s(m: re.Match[str]) -> str:
         word = m.group(1)
+        if word == "let":
+            return "let us"
         return f"{word} is" if word in lexicon.S_IS_WORDS else word
 
     text = _NOT.sub(n_t, text)
@@ -148,7 +151,9 @@ class Normalizer:
 
     ``synonyms`` are the editors' (canonical -> variants). ``examples`` are
     texts whose words count as correctly spelled: when given, other words
-    within a typo of one of them are corrected (see ``speller``).
+    within a typo of one of them are corrected (see ``speller``), and related
+    words are rewritten to the ones the examples use. ``vocabulary`` is more
+    correctly spelled text (the pack's answers) that takes no part in the rest.
     """
 
     def __init__(
@@ -156,6 +161,7 @@ class Normalizer:
         synonyms: Mapping[str, Sequence[str]] = NO_SYNONYMS,
         *,
         examples: Iterable[str] = (),
+        vocabulary: Iterable[str] = (),
     ) -> None:
         self._map: Mapping[str, str] = {
             **lexicon.NUMBERS,
@@ -165,13 +171,13 @@ class Normalizer:
         }
         self._phrases = _PhraseTable(lexicon.PHRASES)
         pairs: dict[str, str] = {}
-        vocabulary: list[str] = []
+        synonym_words: list[str] = []
         for canonical, variants in synonyms.items():
             target = self._tokens(canonical)
-            vocabulary += target
+            synonym_words += target
             for variant in variants:
                 source = self._tokens(variant)
-                vocabulary += source
+                synonym_words += source
                 if source and target and source != target:
                     pairs[" ".join(self._rewrite(source))] = " ".join(self._rewrite(target))
         self._synonyms = _PhraseTable(pairs)
@@ -179,15 +185,22 @@ class Normalizer:
         known = [w for tokens in texts for w in tokens]
         if known:
             known += [*lexicon.FUNCTION_WORDS, *lexicon.QUESTION_WORDS, *lexicon.NEGATIONS]
-            known += [*lexicon.NUMBERS, *vocabulary]
+            known += [*lexicon.NUMBERS, *synonym_words]
             known += [w for group in lexicon.RELATED for m in group for w in m.split()]
-        self._speller = Speller(known)
-        self._related = _PhraseTable(
-            _related_pairs([" ".join(self._synonyms(self._rewrite(t))) for t in texts])
-        )
+            known += lexicon.COMMON_WORDS
+            known += [w for text in vocabulary for w in self._tokens(text)]
+        normalized = [self._synonyms(self._rewrite(t)) for t in texts]
+        words = {*known, *(w for t in normalized for w in t)}
+        self._stems: Mapping[str, str] = {w: stem(w) for w in words}
+        self._speller = Speller(known, self._stems)
+        self._related = _PhraseTable(_related_pairs([" ".join(t) for t in normalized], self._stems))
 
     def __call__(self, text: str) -> str:
         return self.analyze(text).text
+
+    def stem(self, word: str) -> str:
+        """Snowball stem of a normalized word (precomputed for the pack's words)."""
+        return self._stems.get(word) or stem(word)
 
     def analyze(self, text: str) -> Normalized:
         """Normalize, also telling which typos were corrected."""
@@ -210,12 +223,17 @@ class Normalizer:
         """Unicode, case, contractions, punctuation and the token tables: everything but phrases."""
         text = unicodedata.normalize("NFKC", text).translate(_QUOTE_TABLE)
         text = _strip_latin_accents(text).casefold()
-        for pattern, replacement in _SLASH_FORMS:
-            text = pattern.sub(replacement, text)
-        return self._map_tokens(_words(_expand_apostrophes(text)))
+        if "/" in text or "&" in text:
+            for pattern, replacement in _SLASH_FORMS:
+                text = pattern.sub(replacement, text)
+        if "'" in text:
+            text = _expand_apostrophes(text)
+        return self._map_tokens(_words(text))
 
     def _rewrite(self, tokens: list[str]) -> list[str]:
-        for _ in range(3):  # "intensive out-patient": "out patient" first, then "intensive outpatient"
+        for _ in range(
+            3
+        ):  # "intensive out-patient": "out patient" first, then "intensive outpatient"
             rewritten = self._phrases(tokens)
             if rewritten == tokens:
                 break
@@ -236,12 +254,21 @@ class Normalizer:
         return out
 
 
-def _related_pairs(examples: Sequence[str]) -> dict[str, str]:
-    """For each group of related words: every member the examples never use -> the one they use most."""
+def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[str, str]:
+    """For each group of related words: every member the examples never use -> the one they use most.
+
+    A single word counts as used when any form of it is ("therapies" when the pack says "therapy").
+    """
     padded = [f" {e} " for e in examples]
+    used: Counter[str] = Counter()
+    for word, n in Counter(w for e in examples for w in set(e.split())).items():
+        used[stems.get(word) or stem(word)] += n
     pairs: dict[str, str] = {}
     for group in lexicon.RELATED:
-        uses = {m: sum(f" {m} " in e for e in padded) for m in group}
+        uses = {
+            m: sum(f" {m} " in e for e in padded) if " " in m else used[stems.get(m) or stem(m)]
+            for m in group
+        }
         target = max(group, key=lambda m: uses[m])
         if uses[target]:
             pairs.update({m: target for m in group if not uses[m]})

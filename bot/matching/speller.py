@@ -17,9 +17,9 @@ unknown) or lands on a pack word one letter away.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -38,10 +38,12 @@ def stem(word: str) -> str:
 class Speller:
     """Immutable after construction: the known words, grouped by length for fast lookup."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], stems: Mapping[str, str] | None = None) -> None:
+        """``stems`` may hold the words' stems already computed (stemming is the slow part)."""
         counts = Counter(w for w in words if w.isalpha())
+        known_stems = stems or {}
         self._known = frozenset(counts)
-        self._stems = frozenset(stem(w) for w in counts)
+        self._stems = frozenset(known_stems.get(w) or stem(w) for w in counts)
         self._rank = {w: -n for w, n in counts.items()}  # more frequent first on ties
         self._rank.update({s: 0 for s in self._stems if s not in counts})
         self._words = _by_length(counts)
@@ -89,7 +91,12 @@ class Speller:
                 if swap_only and sorted(candidate) != sorted(word):
                     continue
                 # a swap of two letters is the likeliest slip: "alter" is "later", not "after"
-                key = (int(distance), sorted(candidate) != sorted(word), self._rank[candidate], str(candidate))
+                key = (
+                    int(distance),
+                    sorted(candidate) != sorted(word),
+                    self._rank[candidate],
+                    str(candidate),
+                )
                 if best is None or key < best:
                     best = key
         return best[3] if best else None

@@ -80,6 +80,8 @@ class OutboxWorker:
                 await self.run_once()
             except (SQLAlchemyError, OSError) as exc:
                 log.error("notification worker cannot read the outbox: %s", type(exc).__name__)
+            except Exception:  # keep delivering after a bug; the traceback holds no visitor data
+                log.exception("notification worker round failed")
             await self._pause()
 
     async def _pause(self) -> None:

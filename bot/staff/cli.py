@@ -377,12 +377,18 @@ def requests_cmd() -> None:
 
 @requests_cmd.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV (same columns as the dashboard export) or a JSON array.",
 )
 @click.option("--status", type=click.Choice(REQUEST_STATUSES), help="Only requests in this status.")
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
     help="Only requests received on or after this day (YYYY-MM-DD, UTC).",
 )
 @click.option(

@@ -130,6 +130,9 @@ async def _guarded(
             if current is not None
             else request.cookies.get(PRE_SESSION_CSRF_COOKIE)
         )
-        if not await _csrf_ok(request, expected):
-            return render(request, "csrf_failed.html", status=403)
+        try:
+            if not await _csrf_ok(request, expected):
+                return render(request, "csrf_failed.html", status=403)
+        except web.HTTPRequestEntityTooLarge:
+            return render(request, "too_large.html", status=413)
     return await handler(request)

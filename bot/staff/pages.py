@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
+import phonenumbers
 from aiohttp import web
 
 from bot.staff.keys import ADMIN_PAGES_KEY, CONFIG_KEY, ENV_KEY, NAV_KEY, PRINCIPAL_KEY, NavItem
@@ -62,8 +63,25 @@ def iso(value: datetime | None) -> str:
     return "" if value is None else value.isoformat(timespec="seconds")
 
 
-def display_time(value: datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+def display_time(value: datetime | None, precision: str = "minutes") -> str:
+    if value is None:
+        return "—"
+    return value.strftime(
+        "%Y-%m-%d %H:%M:%S UTC" if precision == "seconds" else "%Y-%m-%d %H:%M UTC"
+    )
+
+
+def display_phone(value: str | None) -> str:
+    """An E.164 number in international format ("+1 207-555-0142"); other text as it is."""
+    if not value:
+        return "—"
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def yes_no(value: bool | None) -> str:
@@ -98,6 +116,7 @@ def make_environment(app: web.Application) -> jinja2.Environment:
     env.filters.update(
         iso=iso,
         display_time=display_time,
+        phone=display_phone,
         yes_no=yes_no,
         tel_href=tel_href,
         mailto_href=mailto_href,

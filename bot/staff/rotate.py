@@ -47,8 +47,11 @@ def encrypted_columns() -> list[tuple[Table, Column[str], list[Column[str]]]]:
     for table in metadata.sorted_tables:
         columns = [c for c in table.columns if c.name.endswith("_enc")]
         keys = list(table.primary_key.columns)
-        if columns and len(keys) == 1:
-            found.append((table, keys[0], columns))
+        if not columns:
+            continue
+        if len(keys) != 1:  # never leave data on an old key without saying so
+            raise RotationError(f"{table.name} has encrypted columns but no one-column key")
+        found.append((table, keys[0], columns))
     return found
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.notify.outbox import delivery_status
 from bot.staff import audit
 from bot.staff.export import to_csv
 from bot.staff.pages import client_ip, principal, render
@@ -61,16 +62,16 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def request_list(request: web.Request) -> web.StreamResponse:
     flt, problems = RequestFilter.parse(request.query)
     page = _page_number(request)
+    cipher = request.config_dict[CIPHER_KEY]
     async with request.config_dict[DB_KEY].connect() as conn:
         new_count = await count_new(conn)
-        rows, total = await find_requests(
-            conn,
-            request.config_dict[CIPHER_KEY],
-            flt,
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
-    pages = max(1, -(-total // PAGE_SIZE))
+        offset = (page - 1) * PAGE_SIZE
+        rows, total = await find_requests(conn, cipher, flt, offset=offset, limit=PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:  # past the end (e.g. an old link): show the last page instead
+            page = pages
+            offset = (page - 1) * PAGE_SIZE
+            rows, total = await find_requests(conn, cipher, flt, offset=offset, limit=PAGE_SIZE)
     return render(
         request,
         "requests.html",
@@ -109,6 +110,7 @@ async def request_detail(request: web.Request) -> web.StreamResponse:
             else None
         )
         history = await events(conn, cipher, request_id)
+        notifications = await delivery_status(conn, request_id)
         await audit.record(
             conn,
             actor=current.account.email,
@@ -124,6 +126,7 @@ async def request_detail(request: web.Request) -> web.StreamResponse:
             "item": item,
             "transcript": transcript or [],
             "events": history,
+            "notifications": notifications,
             "statuses": REQUEST_STATUSES,
             "max_note_chars": MAX_NOTE_CHARS,
             "saved": request.query.get("saved", ""),

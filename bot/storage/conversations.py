@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import FieldCipher
@@ -72,86 +72,29 @@ class TranscriptEntry:
     created_at: datetime
 
 
-async def insert_conversation(
-    conn: AsyncConnection,
-    *,
-    conversation_id: str,
-    state_json: str,
-    cipher: FieldCipher,
-    now: datetime,
-    channel: str = "api",
-    sender_hash: str | None = None,
-) -> None:
-    await conn.execute(
-        insert(conversations).values(
-            id=conversation_id,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            state_enc=cipher.encrypt(state_json),
-            crisis_flag=False,
-            channel=channel,
-            sender_hash=sender_hash,
-        )
+def message_values(rows: Sequence[MessageRow], cipher: FieldCipher) -> list[dict[str, Any]]:
+    """Column values of messages, text encrypted; the conversation id and time are added later."""
+    return [
+        {
+            "role": row.role,
+            "text_enc": cipher.encrypt(row.text),
+            "buttons": row.buttons,
+            "kind": row.kind,
+            "intent": row.intent,
+            "confidence": row.confidence,
+        }
+        for row in rows
+    ]
+
+
+async def current_versions(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, int]:
+    """The stored version of each conversation (rows locked on PostgreSQL until commit)."""
+    rows = await conn.execute(
+        select(conversations.c.id, conversations.c.version)
+        .where(conversations.c.id.in_(ids))
+        .with_for_update()
     )
-
-
-async def insert_messages(
-    conn: AsyncConnection,
-    conversation_id: str,
-    rows: Sequence[MessageRow],
-    *,
-    cipher: FieldCipher,
-    now: datetime,
-) -> None:
-    if not rows:
-        return
-    await conn.execute(
-        insert(messages),
-        [
-            {
-                "conversation_id": conversation_id,
-                "role": row.role,
-                "text_enc": cipher.encrypt(row.text),
-                "buttons": row.buttons,
-                "kind": row.kind,
-                "intent": row.intent,
-                "confidence": row.confidence,
-                "created_at": now,
-            }
-            for row in rows
-        ],
-    )
-
-
-async def update_state(
-    conn: AsyncConnection,
-    conversation_id: str,
-    *,
-    expected_version: int,
-    state_json: str,
-    cipher: FieldCipher,
-    now: datetime,
-    crisis_kind: str | None = None,
-) -> int:
-    """Store the new state if nobody else did since ``expected_version``; returns the new version."""
-    values: dict[str, Any] = {
-        "state_enc": cipher.encrypt(state_json),
-        "updated_at": now,
-        "version": expected_version + 1,
-    }
-    if crisis_kind is not None:
-        values["crisis_flag"] = True
-        values["crisis_kind"] = crisis_kind
-    result = await conn.execute(
-        update(conversations)
-        .where(conversations.c.id == conversation_id)
-        .where(conversations.c.version == expected_version)
-        .values(**values)
-    )
-    if result.rowcount != 1:
-        raise VersionConflictError(conversation_id)
-    return expected_version + 1
+    return {str(row.id): int(row.version) for row in rows}
 
 
 async def load_state(

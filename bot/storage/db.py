@@ -63,6 +63,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def open_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL; for SQLite the folder is created and pragmas set."""
     url = make_url(database_url)
+    aiosqlite_log = logging.getLogger("aiosqlite")
+    if aiosqlite_log.level == logging.NOTSET:
+        # Its DEBUG lines carry SQL parameters (conversation ids, encrypted fields).
+        aiosqlite_log.setLevel(logging.INFO)
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

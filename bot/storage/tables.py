@@ -61,6 +61,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
 REQUEST_STATUSES = ("new", "contacted", "scheduled", "closed", "not_a_fit")
 OUTBOX_CHANNELS = ("email", "webhook")
 OUTBOX_STATUSES = ("pending", "sent", "failed")

@@ -14,6 +14,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import bot.editor.reload
+import bot.editor.unanswered
+import bot.notify
 import bot.staff
 from bot.crypto import cipher_from_settings
 from bot.runtime import Runtime, RuntimeHolder, build_runtime
@@ -79,17 +82,20 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> web.App
     setup_openapi(app)
     # --- Other parts plug in here, each with its own routes and cleanup_ctx: ---------------
     bot.staff.setup(app)  # staff dashboard; migration 0002_staff
-    # bot.editor.reload.setup(app)    (content hot reload; swaps app[RUNTIME_KEY].current)
+    bot.notify.setup(app)  # new-request notifications: outbox worker (email, webhook)
+    bot.editor.reload.setup(app)  # content hot reload, admin Content page
+    bot.editor.unanswered.setup(app)  # unanswered questions; migration 0003_unanswered
     # ---------------------------------------------------------------------------------------
     return app
 
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     """Open the database, migrate it to the newest schema, start the group-commit writer."""
-    engine = open_engine(app[SETTINGS_KEY].database_url)
+    url = app[SETTINGS_KEY].database_url
+    engine = open_engine(url)
     try:
         await migrate(engine)
-        writer = GroupCommitWriter(engine)
+        writer = GroupCommitWriter(url)
         await writer.start()
     except BaseException:
         await engine.dispose()
@@ -103,13 +109,14 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
+    hooks = app[TURN_HOOKS_KEY]  # the list itself: hooks added by later setups count too
     app[CHAT_KEY] = ChatService(
         holder=app[RUNTIME_KEY],
         db=app[DB_KEY],
         writer=app[WRITER_KEY],
         cipher=app[CIPHER_KEY],
         channels=enabled_channels(app[SETTINGS_KEY]),
-        hooks=app[TURN_HOOKS_KEY],
+        hooks=hooks,
         new_request=app[NEW_REQUEST_KEY],
     )
     yield

@@ -6,6 +6,9 @@ assessment request (with its outbox rows). Only after that commit does the
 caller get the replies, so nothing a visitor was told is lost. When a request
 cannot be stored, the visitor is told so plainly (``submit_failed``) and the
 state is left where it was, so trying again resubmits.
+
+Encryption happens here, in the request's own task; the group-commit writer
+(bot.storage.writer) only moves ready values, many turns per transaction.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from bot.crypto import FieldCipher
 from bot.dialogue.machine import Reply, StepResult
 from bot.runtime import Runtime, RuntimeHolder
 from bot.storage import conversations as store
-from bot.storage.conversations import MessageRow, VersionConflictError
+from bot.storage.conversations import MessageRow, VersionConflictError, message_values
 from bot.storage.requests import create_request
-from bot.storage.writer import GroupCommitWriter, WriterClosedError
+from bot.storage.turns import NewConversation, TurnWrite
+from bot.storage.writer import BatchUnit, GroupCommitWriter, WriterClosedError
 from bot.web.locks import CachedState, KeyedLocks, StateCache
 
 log = logging.getLogger(__name__)
@@ -124,48 +128,44 @@ class ChatService:
         result = self._holder.current.engine.start()
         conversation_id = store.new_conversation_id()
         state_json = store.dump_state(result.state)
-        rows = _bot_rows(result.replies)
-        now = datetime.now(UTC)
-        cipher = self._cipher
-
-        async def unit(conn: AsyncConnection) -> None:
-            await store.insert_conversation(
-                conn,
+        await self._commit(
+            NewConversation(
                 conversation_id=conversation_id,
-                state_json=state_json,
-                cipher=cipher,
-                now=now,
+                state_enc=self._encrypt(state_json),
+                messages=tuple(message_values(_bot_rows(result.replies), self._cipher)),
+                now=datetime.now(UTC),
                 channel=channel,
                 sender_hash=sender_hash,
             )
-            await store.insert_messages(conn, conversation_id, rows, cipher=cipher, now=now)
-
-        await self._commit(unit)
+        )
         self._cache.put(conversation_id, CachedState(1, state_json))
         return conversation_id, list(result.replies)
 
     async def for_sender(self, sender: str) -> tuple[str, list[Reply]]:
         """The conversation of an external channel's sender: (id, greeting if it is new)."""
-        if self._salt is None:
-            async with self._db.connect() as conn:
-                self._salt = await store.sender_salt(conn)
-        sender_hash = store.hash_sender(self._salt, sender)
-        async with self._locks.hold("sender:" + sender_hash):
-            async with self._db.connect() as conn:
-                existing = await store.find_by_sender_hash(conn, sender_hash)
-            if existing is not None:
-                return existing, []
-            try:
-                return await self.start(channel="rasa", sender_hash=sender_hash)
-            except StorageUnavailableError as exc:
-                # Another process created it first.
-                if not isinstance(exc.__cause__, IntegrityError):
-                    raise
+        try:
+            if self._salt is None:
                 async with self._db.connect() as conn:
-                    existing = await store.find_by_sender_hash(conn, sender_hash)
-                if existing is None:
-                    raise
-                return existing, []
+                    self._salt = await store.sender_salt(conn)
+            sender_hash = store.hash_sender(self._salt, sender)
+            async with self._locks.hold("sender:" + sender_hash):
+                existing = await self._find_sender(sender_hash)
+                if existing is not None:
+                    return existing, []
+                try:
+                    return await self.start(channel="rasa", sender_hash=sender_hash)
+                except StorageUnavailableError as exc:
+                    # Another server process created it first.
+                    existing = await self._find_sender(sender_hash)
+                    if existing is None or not isinstance(exc.__cause__, IntegrityError):
+                        raise
+                    return existing, []
+        except SQLAlchemyError as exc:
+            raise StorageUnavailableError("could not look up the sender") from exc
+
+    async def _find_sender(self, sender_hash: str) -> str | None:
+        async with self._db.connect() as conn:
+            return await store.find_by_sender_hash(conn, sender_hash)
 
     async def transcript(self, conversation_id: str) -> list[store.TranscriptEntry]:
         try:
@@ -196,15 +196,17 @@ class ChatService:
                 snapshot = await self._snapshot(conversation_id)
                 runtime = self._holder.current
                 try:
-                    return await self._turn(runtime, snapshot, text, payload, label)
+                    return await self._turn(
+                        runtime, conversation_id, snapshot, text, payload, label
+                    )
                 except VersionConflictError:
                     self._cache.drop(conversation_id)
             raise ConversationBusyError(conversation_id)
 
-    async def _snapshot(self, conversation_id: str) -> store.StoredState:
+    async def _snapshot(self, conversation_id: str) -> CachedState:
         cached = self._cache.get(conversation_id)
         if cached is not None:
-            return store.StoredState(conversation_id, cached.version, cached.state_json, False)
+            return cached
         try:
             async with self._db.connect() as conn:
                 stored = await store.load_state(conn, conversation_id, self._cipher)
@@ -212,13 +214,15 @@ class ChatService:
             raise StorageUnavailableError("could not read the conversation") from exc
         if stored is None:
             raise ConversationNotFoundError(conversation_id)
-        self._cache.put(conversation_id, CachedState(stored.version, stored.state_json))
-        return stored
+        snapshot = CachedState(stored.version, stored.state_json)
+        self._cache.put(conversation_id, snapshot)
+        return snapshot
 
     async def _turn(
         self,
         runtime: Runtime,
-        snapshot: store.StoredState,
+        conversation_id: str,
+        snapshot: CachedState,
         text: str | None,
         payload: str | None,
         label: str | None,
@@ -228,88 +232,71 @@ class ChatService:
         crisis = _event_data(result, "crisis")
         visitor = self._visitor_row(runtime, result, text, payload, label)
         state_json = store.dump_state(result.state)
+        write = TurnWrite(
+            conversation_id=conversation_id,
+            expected_version=snapshot.version,
+            state_enc=self._encrypt(state_json),
+            messages=tuple(message_values([visitor, *_bot_rows(result.replies)], self._cipher)),
+            now=datetime.now(UTC),
+            crisis_kind=str(crisis.get("kind") or "unknown") if crisis is not None else None,
+            request=self._request_writer(conversation_id, fields) if fields else None,
+            after=self._hooks_runner(conversation_id, text, payload, result),
+        )
         try:
-            request_id = await self._commit(
-                self._turn_unit(
-                    snapshot,
-                    state_json,
-                    [visitor, *_bot_rows(result.replies)],
-                    crisis_kind=str(crisis.get("kind") or "unknown") if crisis else None,
-                    fields=fields,
-                    record=(text, payload, result),
-                )
-            )
+            request_id = await self._commit(write)
         except StorageUnavailableError:
-            if fields is None:
+            if not fields:
                 raise
             log.error("an assessment request could not be stored; the visitor was told to call")
-            return await self._submit_failed(runtime, snapshot, visitor)
-        self._cache.put(snapshot.conversation_id, CachedState(snapshot.version + 1, state_json))
+            return await self._submit_failed(runtime, conversation_id, snapshot, visitor)
+        self._cache.put(conversation_id, CachedState(snapshot.version + 1, state_json))
         if request_id is not None and self._new_request is not None:
             self._new_request.set()
         return list(result.replies)
 
-    def _turn_unit(
-        self,
-        snapshot: store.StoredState,
-        state_json: str,
-        rows: list[MessageRow],
-        *,
-        crisis_kind: str | None,
-        fields: dict[str, Any] | None,
-        record: tuple[str | None, str | None, StepResult] | None,
-    ) -> Callable[[AsyncConnection], Awaitable[int | None]]:
-        cipher, channels, hooks = self._cipher, self._channels, self._hooks
-        conversation_id = snapshot.conversation_id
-        now = datetime.now(UTC)
+    def _request_writer(
+        self, conversation_id: str, fields: dict[str, Any]
+    ) -> Callable[[AsyncConnection], Awaitable[int]]:
+        cipher, channels = self._cipher, self._channels
 
-        async def unit(conn: AsyncConnection) -> int | None:
-            await store.update_state(
-                conn,
-                conversation_id,
-                expected_version=snapshot.version,
-                state_json=state_json,
-                cipher=cipher,
-                now=now,
-                crisis_kind=crisis_kind,
-            )
-            await store.insert_messages(conn, conversation_id, rows, cipher=cipher, now=now)
-            request_id = None
-            if fields is not None:
-                request_id = await create_request(
-                    conn, conversation_id, fields, cipher, channels, now=now
-                )
-            if record is not None:
-                text, payload, result = record
-                turn = TurnRecord(conversation_id, text, payload, result, request_id)
-                for hook in hooks:
-                    await hook(conn, turn)
-            return request_id
+        async def write(conn: AsyncConnection) -> int:
+            return await create_request(conn, conversation_id, fields, cipher, channels)
 
-        return unit
+        return write
+
+    def _hooks_runner(
+        self, conversation_id: str, text: str | None, payload: str | None, result: StepResult
+    ) -> Callable[[AsyncConnection, int | None], Awaitable[None]] | None:
+        if not self._hooks:
+            return None
+        hooks = tuple(self._hooks)
+
+        async def run(conn: AsyncConnection, request_id: int | None) -> None:
+            record = TurnRecord(conversation_id, text, payload, result, request_id)
+            for hook in hooks:
+                await hook(conn, record)
+
+        return run
 
     async def _submit_failed(
-        self, runtime: Runtime, snapshot: store.StoredState, visitor: MessageRow
+        self, runtime: Runtime, conversation_id: str, snapshot: CachedState, visitor: MessageRow
     ) -> list[Reply]:
         """Tell the visitor the request was not saved; keep the state so they can retry."""
         replies = runtime.engine.render_reply("submit_failed", json.loads(snapshot.state_json))
-        unit = self._turn_unit(
-            snapshot,
-            snapshot.state_json,
-            [visitor, *_bot_rows(replies)],
-            crisis_kind=None,
-            fields=None,
-            record=None,
+        write = TurnWrite(
+            conversation_id=conversation_id,
+            expected_version=snapshot.version,
+            state_enc=self._encrypt(snapshot.state_json),
+            messages=tuple(message_values([visitor, *_bot_rows(replies)], self._cipher)),
+            now=datetime.now(UTC),
         )
         try:
-            await self._commit(unit)
-        except StorageUnavailableError:
-            self._cache.drop(snapshot.conversation_id)
+            await self._commit(write)
+        except (StorageUnavailableError, VersionConflictError):
+            self._cache.drop(conversation_id)
             log.error("the failed-request turn could not be stored either")
         else:
-            self._cache.put(
-                snapshot.conversation_id, CachedState(snapshot.version + 1, snapshot.state_json)
-            )
+            self._cache.put(conversation_id, CachedState(snapshot.version + 1, snapshot.state_json))
         return list(replies)
 
     def _visitor_row(
@@ -336,7 +323,12 @@ class ChatService:
             confidence=float(match.confidence) if match is not None else None,
         )
 
-    async def _commit(self, unit: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
+    def _encrypt(self, text: str) -> str:
+        token = self._cipher.encrypt(text)
+        assert token is not None
+        return token
+
+    async def _commit(self, unit: BatchUnit) -> Any:
         try:
             return await self._writer.run(unit)
         except VersionConflictError:

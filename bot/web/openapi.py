@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import bot
 from bot.settings import Settings
@@ -20,7 +20,7 @@ from bot.web.keys import OPENAPI_KEY, SETTINGS_KEY
 
 REF = "#/components/schemas/{model}"
 
-_MODELS: list[tuple[type[BaseModel], str]] = [
+_MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (s.MessageIn, "validation"),
     (s.RasaMessageIn, "validation"),
     (s.ConversationCreated, "serialization"),
@@ -83,7 +83,10 @@ def build_document(settings: Settings) -> dict[str, Any]:
         f"{settings.max_body_bytes} bytes. Rate limits: {settings.rate_limit_ip} per client "
         f"address, {settings.rate_limit_conversation} per conversation."
     )
-    message_body = {"required": True, "content": {"application/json": {"schema": _ref("MessageIn")}}}
+    message_body = {
+        "required": True,
+        "content": {"application/json": {"schema": _ref("MessageIn")}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -174,9 +177,17 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "get": {
                     "summary": "Assets of the demo page.",
                     "parameters": [
-                        {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}
+                        {
+                            "name": "filename",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
                     ],
-                    "responses": {"200": {"description": "The file."}, "404": {"description": "None."}},
+                    "responses": {
+                        "200": {"description": "The file."},
+                        "404": {"description": "None."},
+                    },
                 }
             },
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,10 +44,11 @@ async def demo_page(request: web.Request) -> web.Response:
     )
 
 
-def _file_handler(path: Path, content_type: str, cache_control: str) -> web.Handler:
+def _file_handler(
+    path: Path, content_type: str, cache_control: str
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(_request: web.Request) -> web.StreamResponse:
-        if not path.is_file():
-            raise web.HTTPNotFound()
+        # FileResponse answers 404 itself when the file is missing.
         return web.FileResponse(
             path, headers={"Content-Type": content_type, "Cache-Control": cache_control}
         )
@@ -90,5 +92,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_get("/", demo_page, name="demo")
     app.router.add_get("/healthz", healthz, name="healthz")
     for route, (filename, content_type) in WIDGET_FILES.items():
-        app.router.add_get(route, _file_handler(WIDGET_DIR / filename, content_type, WIDGET_CACHE_CONTROL))
+        app.router.add_get(
+            route, _file_handler(WIDGET_DIR / filename, content_type, WIDGET_CACHE_CONTROL)
+        )
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)

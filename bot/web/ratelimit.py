@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -70,9 +71,7 @@ class RateLimits:
         self._storage.timer.cancel()
 
 
-def address_limit_middleware(
-    limits: RateLimits, prefixes: tuple[str, ...]
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def address_limit_middleware(limits: RateLimits, prefixes: tuple[str, ...]) -> Middleware:
     """Count every chat request (preflights aside) against the client's address."""
 
     @web.middleware

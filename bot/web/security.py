@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 from yarl import URL
 
 from bot.settings import Settings, SettingsError
@@ -88,7 +89,9 @@ def is_cors_path(path: str) -> bool:
     return path.startswith(CORS_PREFIXES) or path in WIDGET_PATHS
 
 
-def cors_middleware(policy: OriginPolicy) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def cors_middleware(
+    policy: OriginPolicy,
+) -> Middleware:
     """Answer preflights and refuse cross-origin writes from origins not on the list."""
 
     @web.middleware
@@ -98,8 +101,7 @@ def cors_middleware(policy: OriginPolicy) -> Callable[[web.Request, Handler], Aw
             return await handler(request)
         allowed = policy.allows(origin, request)
         preflight = (
-            request.method == "OPTIONS"
-            and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
+            request.method == "OPTIONS" and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
         )
         if not allowed and (preflight or request.method not in SAFE_METHODS):
             raise ApiError(
@@ -138,7 +140,9 @@ def security_headers(
         headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         widget = request.path in WIDGET_PATHS
-        headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin" if widget else "same-origin")
+        headers.setdefault(
+            "Cross-Origin-Resource-Policy", "cross-origin" if widget else "same-origin"
+        )
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith(CORS_PREFIXES):

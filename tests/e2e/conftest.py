@@ -136,16 +136,17 @@ button, input, form, [role], dialog { display: none !important; }
 """
 
 
-def host_page_html(bot_url: str, attrs: str) -> str:
+def host_page_html(bot_url: str, attrs: str, *, hostile: bool, copies: int) -> str:
+    """A center's page embedding the widget with the documented one-line tag."""
+    sheet = '<link rel="stylesheet" href="/hostile.css">' if hostile else ""
+    tag = f'<script src="{bot_url}/widget.js" async {attrs}></script>\n'
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A center's page</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/hostile.css"></head>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">{sheet}</head>
 <body><main><h1>Our program</h1><p>Some text on the center's own site.</p>
 <button type="button">A page button</button></main>
-<script src="{bot_url}/widget.js" async {attrs}></script>
-</body></html>"""
+{tag * copies}</body></html>"""
 
 
 def host_site_app(bot_url: str, phone: str) -> web.Application:
@@ -156,9 +157,13 @@ def host_site_app(bot_url: str, phone: str) -> web.Application:
     )
     favicon = (ROOT / "bot/web/static/favicon.svg").read_bytes()
 
-    def page(attrs: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def page(
+        attrs: str, *, hostile: bool = False, copies: int = 1
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        html = host_page_html(bot_url, attrs, hostile=hostile, copies=copies)
+
         async def handler(request: web.Request) -> web.Response:
-            return web.Response(text=host_page_html(bot_url, attrs), content_type="text/html")
+            return web.Response(text=html, content_type="text/html")
 
         return handler
 
@@ -176,9 +181,11 @@ def host_site_app(bot_url: str, phone: str) -> web.Application:
 
     app = web.Application(middlewares=[with_csp])
     app.router.add_get(
-        "/hostile", page('data-position="left" data-color="#ffd60a" data-title="Ask us"')
+        "/hostile",
+        page('data-position="left" data-color="#ffd60a" data-title="Ask us"', hostile=True),
     )
     app.router.add_get("/plain", page(f'data-phone="{phone}"'))
+    app.router.add_get("/twice", page(f'data-phone="{phone}"', copies=2))
     app.router.add_get("/hostile.css", hostile)
     app.router.add_get("/favicon.svg", icon)
     return app

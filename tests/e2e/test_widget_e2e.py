@@ -199,6 +199,17 @@ async def test_hostile_host_css_breaks_nothing_and_cross_origin_embed_works(
     await page.screenshot(path=artifacts / "hostile-host-page.png")
 
 
+async def test_the_tag_pasted_twice_makes_one_widget(
+    open_page: OpenPage, sites: Sites, widget: Callable[..., Widget]
+) -> None:
+    page, _ = await open_page()
+    await page.goto(sites.host + "/twice")
+    w = widget(page, title="Chat with us")
+    await w.open()
+    await expect(page.locator("iop-chat-widget")).to_have_count(1)
+    await expect(w.bot_messages).to_have_count(1)
+
+
 async def test_rate_limit_shows_a_polite_message_with_the_phone_number(
     open_page: OpenPage,
     serve_bot: Callable[..., Any],

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.editor.cli import test_cmd
+from bot.editor.cli import test_cmd as iop_bot_test
 from bot.editor.metrics import ConfusedPair
 from bot.editor.testrun import Results, run_tests
 
@@ -90,7 +90,7 @@ def test_a_missed_crisis_message_fails_the_run(make_pack: MakePack) -> None:
     results = run(make_pack("missed_crisis"))
     assert [o.sample.text for o in results.crisis.missed] == ["the weather is lovely today"]
     assert results.crisis.recall("crisis_self_harm") == 0.5
-    assert results.failures == ["crisis recall is 67%: 1 crisis message(s) got no crisis reply"]
+    assert results.failures == ["crisis recall is 67%: 1 crisis message got no crisis reply"]
 
 
 def test_comparison_shows_what_got_better_and_worse(make_pack: MakePack) -> None:
@@ -114,7 +114,7 @@ def test_cli_writes_the_reports_and_exits_0(make_pack: MakePack, tmp_path: Path)
     root = make_pack()
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        test_cmd, ["--content", str(root), "--out", str(out), "--threshold", "0.48"]
+        iop_bot_test, ["--content", str(root), "--out", str(out), "--threshold", "0.48"]
     )
     assert result.exit_code == 0, result.output
     assert "In-scope accuracy            78.6%  (11 of 14)" in result.output
@@ -138,7 +138,7 @@ def test_cli_writes_the_reports_and_exits_0(make_pack: MakePack, tmp_path: Path)
 
 def test_cli_exits_1_when_a_conversation_fails(make_pack: MakePack, tmp_path: Path) -> None:
     root = make_pack("failing_conversation")
-    result = CliRunner().invoke(test_cmd, ["--content", str(root), "--out", str(tmp_path)])
+    result = CliRunner().invoke(iop_bot_test, ["--content", str(root), "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert (
         "tests/content/conversations/wrong.yml:4: conversation 'expects the wrong intent', "
@@ -149,7 +149,7 @@ def test_cli_exits_1_when_a_conversation_fails(make_pack: MakePack, tmp_path: Pa
 
 def test_cli_exits_1_when_crisis_recall_is_below_100(make_pack: MakePack, tmp_path: Path) -> None:
     root = make_pack("missed_crisis")
-    result = CliRunner().invoke(test_cmd, ["--content", str(root), "--out", str(tmp_path)])
+    result = CliRunner().invoke(iop_bot_test, ["--content", str(root), "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "Missed: 'the weather is lovely today' -> none" in result.output
     assert json.loads((tmp_path / "report.json").read_text())["passed"] is False
@@ -157,7 +157,7 @@ def test_cli_exits_1_when_crisis_recall_is_below_100(make_pack: MakePack, tmp_pa
 
 def test_cli_exits_2_when_the_test_file_is_wrong(make_pack: MakePack, tmp_path: Path) -> None:
     root = make_pack("bad_heldout")
-    result = CliRunner().invoke(test_cmd, ["--content", str(root), "--out", str(tmp_path)])
+    result = CliRunner().invoke(iop_bot_test, ["--content", str(root), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert (
         "tests/content/heldout.yml:3:5: error: the test message 'how many hours a week' "
@@ -171,7 +171,7 @@ def test_cli_data_option_and_compare(make_pack: MakePack, tmp_path: Path) -> Non
     root = make_pack()
     data = root / "tests/content/heldout.yml"
     result = CliRunner().invoke(
-        test_cmd,
+        iop_bot_test,
         [
             *("--content", str(root), "--out", str(tmp_path), "--data", str(data)),
             *("--compare", str(before), "--threshold", "0.48"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.editor.cli import test_cmd
+from bot.editor.cli import test_cmd as iop_bot_test
 
 MakePack = Callable[..., Path]  # the make_pack fixture of conftest.py
 CHROMIUM = "/usr/bin/chromium"
@@ -47,7 +47,7 @@ def report(make_pack: MakePack, tmp_path: Path) -> Path:
     data.write_text(text.replace("in_scope:\n", hostile, 1), encoding="utf-8")
     out = tmp_path / "report"
     result = CliRunner().invoke(
-        test_cmd, ["--content", str(root), "--out", str(out), "--threshold", "0.48"]
+        iop_bot_test, ["--content", str(root), "--out", str(out), "--threshold", "0.48"]
     )
     assert result.exit_code == 0, result.output
     return out / "report.html"

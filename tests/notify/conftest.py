@@ -16,7 +16,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.controller import Controller
 
-from bot import notify
 from bot.settings import Settings
 from bot.storage.db import sqlite_file
 from bot.web.app import create_app
@@ -136,10 +135,8 @@ def mail_settings(settings: Callable[..., Settings], smtp: SmtpServer) -> Callab
 
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
-    """The whole app with its notification worker, on a real local server, until the block ends."""
-    app = create_app(settings)
-    notify.setup(app)
-    client: TestClient[Any, Any] = TestClient(TestServer(app))
+    """The whole app (its notification worker included) on a real local server, for the block."""
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     try:
         yield client

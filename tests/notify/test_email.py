@@ -111,7 +111,7 @@ async def test_survives_an_smtp_outage_with_backoff_and_sends_once_it_is_back(
     assert len(smtp.handler.raw) == 1
     [(_, _, status, attempts_at_end, error)] = outbox_rows(settings)
     assert (status, error) == ("sent", None)
-    assert attempts_at_end > attempts
+    assert attempts_at_end >= attempts >= 3
 
 
 async def test_a_temporary_smtp_refusal_is_retried(
@@ -205,17 +205,15 @@ async def test_a_send_cut_off_by_shutdown_waits_for_its_lease(
     assert outbox_rows(settings)[0][2:4] == ("pending", 1)
 
 
-def test_setup_is_idempotent_and_enables_only_configured_channels(
+def test_the_app_runs_one_worker_for_the_configured_channels(
     settings: SettingsMaker, mail_settings: SettingsMaker
 ) -> None:
     app = create_app(settings())
-    before = len(app.cleanup_ctx)
-    notify.setup(app)
-    notify.setup(app)  # idempotent: one app, one worker
     assert app[notify.NOTIFY_CHANNELS_KEY] == ()
-    assert len(app.cleanup_ctx) == before + 1
+    before = len(app.cleanup_ctx)
+    notify.setup(app)  # idempotent: one app, one worker
+    assert len(app.cleanup_ctx) == before
     app = create_app(mail_settings(webhook_url="https://hooks.example/x", webhook_secret="s"))
-    notify.setup(app)
     assert app[notify.NOTIFY_CHANNELS_KEY] == ("email", "webhook")
 
 
@@ -232,6 +230,5 @@ def test_setup_is_idempotent_and_enables_only_configured_channels(
 def test_email_settings_that_could_never_deliver_fail_at_startup(
     mail_settings: SettingsMaker, overrides: dict[str, Any], message: str
 ) -> None:
-    app = create_app(mail_settings(**overrides))
     with pytest.raises(SettingsError, match=message):
-        notify.setup(app)
+        create_app(mail_settings(**overrides))

@@ -142,9 +142,7 @@ async def test_connection_errors_never_reveal_the_webhook_url(settings: Settings
     assert "T0K3N" not in error
 
 
-async def test_email_and_webhook_are_independent(
-    mail_settings: SettingsMaker, settings: SettingsMaker
-) -> None:
+async def test_email_and_webhook_are_independent(mail_settings: SettingsMaker) -> None:
     receiver = Receiver(failures=1_000)
     server, url = await serve(receiver)
     config = mail_settings(webhook_url=url, webhook_secret=SECRET)
@@ -173,6 +171,5 @@ async def test_email_and_webhook_are_independent(
 def test_webhook_settings_that_must_not_be_used_fail_at_startup(
     settings: SettingsMaker, overrides: dict[str, Any], message: str
 ) -> None:
-    app = create_app(hook_settings(settings, "https://hooks.example/in", **overrides))
     with pytest.raises(SettingsError, match=message):
-        notify.setup(app)
+        create_app(hook_settings(settings, "https://hooks.example/in", **overrides))

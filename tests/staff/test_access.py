@@ -82,8 +82,12 @@ async def test_login_returns_to_the_page_asked_for_but_never_off_site(client: Cl
     token = csrf_of(html)
     ok = await client.post(
         "/staff/login",
-        data={"email": ADMIN_EMAIL, "password": PASSWORD, "csrf_token": token,
-              "next": "/staff/admin/audit"},
+        data={
+            "email": ADMIN_EMAIL,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/staff/admin/audit",
+        },
         allow_redirects=False,
     )
     assert ok.headers["Location"] == "/staff/admin/audit"
@@ -94,9 +98,18 @@ async def test_login_returns_to_the_page_asked_for_but_never_off_site(client: Cl
 async def test_staff_role_cannot_reach_any_admin_route(staff: Client) -> None:
     admin_routes = [r for r in staff_routes(staff.server.app) if r[1].startswith("/staff/admin")]
     assert len(admin_routes) >= 7
-    token = (await (await staff.get("/staff/requests")).text()).split('name="csrf_token" value="')[1].split('"')[0]
+    token = (
+        (await (await staff.get("/staff/requests")).text())
+        .split('name="csrf_token" value="')[1]
+        .split('"')[0]
+    )
     for method, path, _name in admin_routes:
-        resp = await staff.request(method, path, allow_redirects=False, data={"csrf_token": token, "email": "x@example.org", "role": "admin"})
+        resp = await staff.request(
+            method,
+            path,
+            allow_redirects=False,
+            data={"csrf_token": token, "email": "x@example.org", "role": "admin"},
+        )
         assert resp.status == 403, (method, path, resp.status)
     # ... while the staff pages themselves work.
     assert (await staff.get("/staff/requests")).status == 200
@@ -107,7 +120,12 @@ async def test_staff_role_cannot_reach_any_admin_route(staff: Client) -> None:
 
 
 async def test_admin_reaches_admin_pages_and_sees_the_admin_nav(admin: Client) -> None:
-    for path in ("/staff/admin", "/staff/admin/accounts", "/staff/admin/audit", "/staff/admin/settings"):
+    for path in (
+        "/staff/admin",
+        "/staff/admin/accounts",
+        "/staff/admin/audit",
+        "/staff/admin/settings",
+    ):
         resp = await admin.get(path)
         assert resp.status == 200, path
         assert 'id="nav-admin"' in await resp.text()

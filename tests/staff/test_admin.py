@@ -53,7 +53,9 @@ async def test_add_account_shows_a_generated_password_once(
     match = NEW_PASSWORD.search(html)
     assert match and len(match.group(1)) >= 16
     password = match.group(1)
-    assert sql(admin, "SELECT role, active FROM staff_accounts WHERE email = 'new.nurse@example.org'") == [("staff", 1)]
+    assert sql(
+        admin, "SELECT role, active FROM staff_accounts WHERE email = 'new.nurse@example.org'"
+    ) == [("staff", 1)]
     assert "new-password" not in await (await admin.get("/staff/admin/accounts")).text()
     assert password not in " ".join(str(r) for r in sql(admin, "SELECT * FROM audit_log"))
     (details,) = sql(admin, "SELECT details FROM audit_log WHERE action = 'account.create'")[0]
@@ -77,15 +79,22 @@ async def test_disable_ends_sessions_and_enable_restores(
     admin: Client, make_client: MakeClient
 ) -> None:
     sam = account_id(admin, STAFF_EMAIL)
-    sql(admin, "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, last_seen_at) "
-        "VALUES ('h', ?, 'c', '2030-01-01 00:00:00', '2030-01-01 00:00:00')", sam)
+    sql(
+        admin,
+        "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, last_seen_at) "
+        "VALUES ('h', ?, 'c', '2030-01-01 00:00:00', '2030-01-01 00:00:00')",
+        sam,
+    )
     resp = await post(admin, f"/staff/admin/accounts/{sam}/disable")
     assert resp.status == 200 and "disabled" in await resp.text()
     assert sql(admin, "SELECT active FROM staff_accounts WHERE id = ?", sam) == [(0,)]
     assert sql(admin, "SELECT count(*) FROM staff_sessions WHERE staff_id = ?", sam) == [(0,)]
     resp = await post(admin, f"/staff/admin/accounts/{sam}/enable")
     assert sql(admin, "SELECT active FROM staff_accounts WHERE id = ?", sam) == [(1,)]
-    actions = [r[0] for r in sql(admin, "SELECT action FROM audit_log WHERE target LIKE 'account%' ORDER BY id")]
+    actions = [
+        r[0]
+        for r in sql(admin, "SELECT action FROM audit_log WHERE target LIKE 'account%' ORDER BY id")
+    ]
     assert actions == ["account.disable", "account.enable"]
 
 
@@ -98,8 +107,12 @@ async def test_admin_cannot_disable_themselves(admin: Client) -> None:
 
 async def test_reset_password_gives_a_new_one_and_ends_sessions(admin: Client) -> None:
     sam = account_id(admin, STAFF_EMAIL)
-    sql(admin, "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, last_seen_at) "
-        "VALUES ('h', ?, 'c', '2030-01-01 00:00:00', '2030-01-01 00:00:00')", sam)
+    sql(
+        admin,
+        "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, last_seen_at) "
+        "VALUES ('h', ?, 'c', '2030-01-01 00:00:00', '2030-01-01 00:00:00')",
+        sam,
+    )
     resp = await post(admin, f"/staff/admin/accounts/{sam}/reset-password")
     match = NEW_PASSWORD.search(await resp.text())
     assert match
@@ -155,7 +168,9 @@ async def test_settings_page_masks_secrets(make_client: MakeClient) -> None:
     assert html.count("***") == 2
 
 
-async def test_other_parts_can_add_admin_pages(make_client: MakeClient, aiohttp_client: Any, settings: Any) -> None:
+async def test_other_parts_can_add_admin_pages(
+    make_client: MakeClient, aiohttp_client: Any, settings: Any
+) -> None:
     from bot.web.app import create_app
 
     async def content_status(request: web.Request) -> web.StreamResponse:
@@ -168,22 +183,27 @@ async def test_other_parts_can_add_admin_pages(make_client: MakeClient, aiohttp_
         return render(request, "panel.html", context)
 
     app = create_app(settings())
-    add_page(app, path="/staff/admin/content", handler=content_status,
-             name="staff.admin_content", title="Content",
-             description="Content pack reload status.")
+    add_page(
+        app,
+        path="/staff/admin/example",
+        handler=content_status,
+        name="staff.admin_example",
+        title="Example",
+        description="An example panel added by another part.",
+    )
     client = await aiohttp_client(app)
     await add_account(client, ADMIN_EMAIL, "admin")
     await add_account(client, STAFF_EMAIL, "staff")
     await login(client, STAFF_EMAIL)
-    assert (await client.get("/staff/admin/content")).status == 403  # admin-only by path
+    assert (await client.get("/staff/admin/example")).status == 403  # admin-only by path
     client.session.cookie_jar.clear()
     await login(client, ADMIN_EMAIL)
-    html = await (await client.get("/staff/admin/content")).text()
+    html = await (await client.get("/staff/admin/example")).text()
     assert 'id="panel-title">Content<' in html
     assert "&lt;b&gt;none&lt;/b&gt;" in html and "bad &lt;indent&gt;" in html
-    assert 'id="admin-nav-admin_content" href="/staff/admin/content" aria-current="page"' in html
+    assert 'id="admin-nav-admin_example" href="/staff/admin/example" aria-current="page"' in html
     overview = await (await client.get("/staff/admin")).text()
-    assert "Content pack reload status." in overview
+    assert "An example panel added by another part." in overview
 
 
 def test_admin_pages_must_live_under_admin(settings: Any) -> None:
@@ -195,7 +215,7 @@ def test_admin_pages_must_live_under_admin(settings: Any) -> None:
         raise web.HTTPNoContent()
 
     try:
-        add_page(app, path="/staff/content", handler=handler, name="staff.admin_content", title="C")
+        add_page(app, path="/staff/example", handler=handler, name="staff.admin_example", title="C")
     except ValueError as exc:
         assert "under /staff/admin/" in str(exc)
     else:

@@ -38,7 +38,9 @@ def _session_cookie(client: Client) -> str:
     raise AssertionError("no session cookie")
 
 
-async def test_successful_login_opens_a_session_and_lands_on_requests(make_client: MakeClient) -> None:
+async def test_successful_login_opens_a_session_and_lands_on_requests(
+    make_client: MakeClient,
+) -> None:
     client = await make_client()
     await add_account(client, STAFF_EMAIL, "staff")
     resp = await login(client, STAFF_EMAIL.upper())  # emails are case-insensitive
@@ -80,7 +82,9 @@ async def test_failures_share_one_generic_message(make_client: MakeClient) -> No
     assert "Sign-in failed" in bodies[0]
 
 
-async def test_failures_are_audited_without_revealing_unknown_emails(make_client: MakeClient) -> None:
+async def test_failures_are_audited_without_revealing_unknown_emails(
+    make_client: MakeClient,
+) -> None:
     client = await make_client()
     await add_account(client, STAFF_EMAIL, "staff")
     await login(client, STAFF_EMAIL, "wrong-password-123")
@@ -118,14 +122,22 @@ async def test_lockout_of_an_unknown_account_looks_the_same(make_client: MakeCli
     known = []
     unknown = []
     for _ in range(3):
-        known.append(_failure_text(await (await login(client, STAFF_EMAIL, "bad-password-xyz")).text()))
+        known.append(
+            _failure_text(await (await login(client, STAFF_EMAIL, "bad-password-xyz")).text())
+        )
     sql(client, "DELETE FROM login_throttle WHERE scope = 'address'")
     for _ in range(3):
-        unknown.append(_failure_text(await (await login(client, "ghost@example.org", "bad-password-xyz")).text()))
+        unknown.append(
+            _failure_text(
+                await (await login(client, "ghost@example.org", "bad-password-xyz")).text()
+            )
+        )
     assert known == unknown
 
 
-async def test_repeated_failures_lock_the_address_for_every_account(make_client: MakeClient) -> None:
+async def test_repeated_failures_lock_the_address_for_every_account(
+    make_client: MakeClient,
+) -> None:
     client = await make_client(login_max_failures=3)
     await add_account(client, STAFF_EMAIL, "staff")
     for n in range(3):  # a different (unknown) account each time: only the address adds up
@@ -133,7 +145,9 @@ async def test_repeated_failures_lock_the_address_for_every_account(make_client:
     blocked = await login(client, STAFF_EMAIL, PASSWORD)
     assert blocked.status == 401
     assert sql(client, "SELECT count(*) FROM staff_sessions") == [(0,)]
-    scopes = {r[0] for r in sql(client, "SELECT scope FROM login_throttle WHERE locked_until IS NOT NULL")}
+    scopes = {
+        r[0] for r in sql(client, "SELECT scope FROM login_throttle WHERE locked_until IS NOT NULL")
+    }
     assert scopes == {"address"}
 
 
@@ -241,12 +255,18 @@ async def test_requests_keep_an_active_session_alive(staff: Client) -> None:
     sql(staff, "UPDATE staff_sessions SET last_seen_at = ?", old)
     await staff.get("/staff/requests")
     (seen,) = sql(staff, "SELECT last_seen_at FROM staff_sessions")[0]
-    assert datetime.fromisoformat(seen).replace(tzinfo=UTC) > datetime.now(UTC) - timedelta(minutes=1)
+    assert datetime.fromisoformat(seen).replace(tzinfo=UTC) > datetime.now(UTC) - timedelta(
+        minutes=1
+    )
 
 
 async def test_session_has_an_absolute_lifetime(staff: Client) -> None:
     born = datetime.now(UTC) - ABSOLUTE_LIFETIME - timedelta(minutes=1)
-    sql(staff, "UPDATE staff_sessions SET created_at = ?", born.replace(tzinfo=None).isoformat(sep=" "))
+    sql(
+        staff,
+        "UPDATE staff_sessions SET created_at = ?",
+        born.replace(tzinfo=None).isoformat(sep=" "),
+    )
     resp = await staff.get("/staff/requests", allow_redirects=False)  # last_seen is recent
     assert resp.status == 302
 
@@ -297,21 +317,33 @@ async def test_change_own_password(staff: Client) -> None:
     new = "quiet-meadow-compass-77"
     bad = await staff.post(
         "/staff/account/password",
-        data={"csrf_token": csrf, "current_password": "wrong", "new_password": new,
-              "confirm_password": new},
+        data={
+            "csrf_token": csrf,
+            "current_password": "wrong",
+            "new_password": new,
+            "confirm_password": new,
+        },
     )
     assert bad.status == 400
     assert "current password is not correct" in await bad.text()
     weak = await staff.post(
         "/staff/account/password",
-        data={"csrf_token": csrf, "current_password": PASSWORD, "new_password": "password1234",
-              "confirm_password": "password1234"},
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "new_password": "password1234",
+            "confirm_password": "password1234",
+        },
     )
     assert weak.status == 400
     ok = await staff.post(
         "/staff/account/password",
-        data={"csrf_token": csrf, "current_password": PASSWORD, "new_password": new,
-              "confirm_password": new},
+        data={
+            "csrf_token": csrf,
+            "current_password": PASSWORD,
+            "new_password": new,
+            "confirm_password": new,
+        },
     )
     assert ok.status == 200
     assert 'id="password-changed"' in await ok.text()

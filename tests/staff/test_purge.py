@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import Table, update
 
 from bot.cli import main
 from bot.crypto import MISSING_KEY_MESSAGE
 from bot.staff import accounts
 from bot.staff.purge import PurgeError, purge, run_purge
 from bot.staff.request_store import add_note, change_status
+from bot.storage.tables import assessment_requests, conversations
 from bot.web.keys import CIPHER_KEY, DB_KEY, SETTINGS_KEY
 
 from .conftest import (
@@ -39,19 +41,20 @@ NOTIFYING = {
 }
 
 
-def days_ago(days: float) -> str:
-    """A timestamp as the SQLite backend stores it (naive UTC)."""
-    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def backdate(client: Client, table: str, row_id: Any, *, created: float, updated: float) -> None:
-    sql(
-        client,
-        f"UPDATE {table} SET created_at = ?, updated_at = ? WHERE id = ?",
-        days_ago(created),
-        days_ago(updated),
-        row_id,
-    )
+async def backdate(
+    client: Client, table: Table, row_id: Any, *, created: float, updated: float
+) -> None:
+    """Move a row into the past through the app's engine: a synchronous write from the test
+    would block the event loop while the notification worker holds a transaction."""
+    now = datetime.now(UTC)
+    async with client.server.app[DB_KEY].begin() as conn:
+        await conn.execute(
+            update(table)
+            .where(table.c.id == row_id)
+            .values(
+                created_at=now - timedelta(days=created), updated_at=now - timedelta(days=updated)
+            )
+        )
 
 
 async def start_chat(client: Client, text: str = "what insurance do you take") -> str:
@@ -87,31 +90,31 @@ async def world(make_client: MakeClient) -> dict[str, Any]:
     ids: dict[str, Any] = {"client": client}
 
     ids["idle_chat"] = await start_chat(client)
-    backdate(client, "conversations", ids["idle_chat"], created=40, updated=31)
+    await backdate(client, conversations, ids["idle_chat"], created=40, updated=31)
     ids["fresh_chat"] = await start_chat(client)
     ids["long_chat"] = await start_chat(client)  # started long ago, still going
-    backdate(client, "conversations", ids["long_chat"], created=40, updated=1)
+    await backdate(client, conversations, ids["long_chat"], created=40, updated=1)
 
     ids["old_closed_chat"] = await chat_request(client)
     ids["old_closed"] = request_of(client, ids["old_closed_chat"])
     await close(client, ids["old_closed"], "closed", note="called back, enrolled elsewhere")
-    backdate(client, "assessment_requests", ids["old_closed"], created=500, updated=366)
-    backdate(client, "conversations", ids["old_closed_chat"], created=500, updated=500)
+    await backdate(client, assessment_requests, ids["old_closed"], created=500, updated=366)
+    await backdate(client, conversations, ids["old_closed_chat"], created=500, updated=500)
 
     ids["old_unfit_chat"] = await chat_request(client)
     ids["old_unfit"] = request_of(client, ids["old_unfit_chat"])
     await close(client, ids["old_unfit"], "not_a_fit")
-    backdate(client, "assessment_requests", ids["old_unfit"], created=400, updated=400)
+    await backdate(client, assessment_requests, ids["old_unfit"], created=400, updated=400)
 
     ids["recent_closed_chat"] = await chat_request(client)
     ids["recent_closed"] = request_of(client, ids["recent_closed_chat"])
     await close(client, ids["recent_closed"], "closed")
-    backdate(client, "assessment_requests", ids["recent_closed"], created=400, updated=364)
+    await backdate(client, assessment_requests, ids["recent_closed"], created=400, updated=364)
 
     ids["old_open_chat"] = await chat_request(client)  # never followed up: kept until it is
     ids["old_open"] = request_of(client, ids["old_open_chat"])
-    backdate(client, "assessment_requests", ids["old_open"], created=800, updated=800)
-    backdate(client, "conversations", ids["old_open_chat"], created=800, updated=800)
+    await backdate(client, assessment_requests, ids["old_open"], created=800, updated=800)
+    await backdate(client, conversations, ids["old_open_chat"], created=800, updated=800)
 
     # One conversation, two requests: the old closed one goes, the conversation stays.
     ids["shared_chat"] = await chat_request(client)
@@ -120,8 +123,8 @@ async def world(make_client: MakeClient) -> dict[str, Any]:
         client, {"first_name": "Quentin"}, conversation_id=ids["shared_chat"]
     )
     await close(client, ids["shared_old"], "closed")
-    backdate(client, "assessment_requests", ids["shared_old"], created=400, updated=400)
-    backdate(client, "conversations", ids["shared_chat"], created=400, updated=400)
+    await backdate(client, assessment_requests, ids["shared_old"], created=400, updated=400)
+    await backdate(client, conversations, ids["shared_chat"], created=400, updated=400)
     return ids
 
 

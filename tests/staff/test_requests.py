@@ -36,7 +36,7 @@ async def test_a_request_made_in_the_chat_shows_in_the_list(staff: Client) -> No
     await chat_request(staff)
     html = await list_page(staff)
     assert request_ids(html) == [1]
-    assert VISITOR_NAME in html and VISITOR_EMAIL in html and "+12075550199" in html
+    assert VISITOR_NAME in html and VISITOR_EMAIL in html and "+1 207-555-0199" in html
     assert '<strong id="new-count">1</strong> new request waiting' in html
 
 
@@ -116,9 +116,9 @@ async def test_detail_shows_fields_transcript_and_contact_links(staff: Client) -
     assert '<span class="message__role">Visitor</span>' in transcript
     assert '<span class="message__role">Bot</span>' in transcript
     assert "<time datetime=" in transcript
-    assert sql(staff, "SELECT action, actor, target FROM audit_log WHERE action = 'request.view'") == [
-        ("request.view", STAFF_EMAIL, "request 1")
-    ]
+    assert sql(
+        staff, "SELECT action, actor, target FROM audit_log WHERE action = 'request.view'"
+    ) == [("request.view", STAFF_EMAIL, "request 1")]
 
 
 async def test_crisis_flagged_requests_stand_out_with_text(staff: Client) -> None:
@@ -138,7 +138,8 @@ async def test_status_change_and_note_are_recorded_with_who_and_when(staff: Clie
     await chat_request(staff)
     csrf = await page_csrf(staff, "/staff/requests/1")
     resp = await staff.post(
-        "/staff/requests/1/status", data={"status": "contacted", "csrf_token": csrf},
+        "/staff/requests/1/status",
+        data={"status": "contacted", "csrf_token": csrf},
         allow_redirects=False,
     )
     assert resp.status == 303 and resp.headers["Location"] == "/staff/requests/1?saved=status"
@@ -155,10 +156,15 @@ async def test_status_change_and_note_are_recorded_with_who_and_when(staff: Clie
     assert history.count(STAFF_EMAIL) == 2
     assert 'id="saved-note"' in html
     assert sql(staff, "SELECT status FROM assessment_requests") == [("contacted",)]
-    events = sql(staff, "SELECT kind, old_status, new_status, note_enc FROM request_events ORDER BY id")
+    events = sql(
+        staff, "SELECT kind, old_status, new_status, note_enc FROM request_events ORDER BY id"
+    )
     assert events[0][:3] == ("status", "new", "contacted")
     assert events[1][0] == "note" and "voicemail" not in events[1][3]  # encrypted at rest
-    audited = sql(staff, "SELECT action, details FROM audit_log WHERE action LIKE 'request.%' AND action != 'request.view' ORDER BY id")
+    audited = sql(
+        staff,
+        "SELECT action, details FROM audit_log WHERE action LIKE 'request.%' AND action != 'request.view' ORDER BY id",
+    )
     assert audited[0] == ("request.status", '{"from": "new", "to": "contacted"}')
     assert audited[1][0] == "request.note" and "voicemail" not in audited[1][1]
 
@@ -173,11 +179,15 @@ async def test_unchanged_status_records_nothing(staff: Client) -> None:
 async def test_bad_status_or_empty_note_is_refused(staff: Client) -> None:
     await chat_request(staff)
     csrf = await page_csrf(staff)
-    bad = await staff.post("/staff/requests/1/status", data={"status": "deleted", "csrf_token": csrf})
+    bad = await staff.post(
+        "/staff/requests/1/status", data={"status": "deleted", "csrf_token": csrf}
+    )
     assert bad.status == 400
     empty = await staff.post("/staff/requests/1/notes", data={"note": "   ", "csrf_token": csrf})
     assert empty.status == 400
-    long = await staff.post("/staff/requests/1/notes", data={"note": "x" * 4001, "csrf_token": csrf})
+    long = await staff.post(
+        "/staff/requests/1/notes", data={"note": "x" * 4001, "csrf_token": csrf}
+    )
     assert long.status == 400
     assert sql(staff, "SELECT count(*) FROM request_events") == [(0,)]
 
@@ -187,7 +197,9 @@ async def test_missing_request_is_a_calm_404(staff: Client) -> None:
     assert resp.status == 404
     assert 'id="not-found"' in await resp.text()
     csrf = await page_csrf(staff)
-    post = await staff.post("/staff/requests/999/status", data={"status": "closed", "csrf_token": csrf})
+    post = await staff.post(
+        "/staff/requests/999/status", data={"status": "closed", "csrf_token": csrf}
+    )
     assert post.status == 404
 
 
@@ -207,7 +219,10 @@ async def test_csv_export_of_the_filtered_list(staff: Client) -> None:
     assert rows[1][0] == "1" and rows[1][4] == VISITOR_NAME and rows[1][5] == "'+12075550199"
     everything = (await (await staff.get("/staff/requests/export.csv")).read()).decode("utf-8-sig")
     assert "Zoë" in everything
-    audits = sql(staff, "SELECT actor, target, details FROM audit_log WHERE action = 'request.export' ORDER BY id")
+    audits = sql(
+        staff,
+        "SELECT actor, target, details FROM audit_log WHERE action = 'request.export' ORDER BY id",
+    )
     assert audits[0][0] == STAFF_EMAIL and audits[0][1] == "1 requests"
     assert '"status": "new"' in audits[0][2] and '"rows": 1' in audits[0][2]
 
@@ -222,4 +237,23 @@ async def test_export_audit_does_not_keep_the_search_text(staff: Client) -> None
 async def test_staff_and_admin_both_review_requests(admin: Client) -> None:
     await chat_request(admin)
     assert (await admin.get("/staff/requests/1")).status == 200
-    assert sql(admin, "SELECT actor FROM audit_log WHERE action = 'request.view'") == [(ADMIN_EMAIL,)]
+    assert sql(admin, "SELECT actor FROM audit_log WHERE action = 'request.view'") == [
+        (ADMIN_EMAIL,)
+    ]
+
+
+async def test_a_page_past_the_end_shows_the_last_page(staff: Client) -> None:
+    await stored_request(staff, {"first_name": "Only"})
+    html = await list_page(staff, "?page=9")
+    assert request_ids(html) == [1]
+
+
+async def test_an_oversized_form_is_refused_calmly(staff: Client) -> None:
+    await stored_request(staff, {"first_name": "Big"})
+    csrf = await page_csrf(staff, "/staff/requests/1")
+    resp = await staff.post(
+        "/staff/requests/1/notes", data={"note": "é" * 20000, "csrf_token": csrf}
+    )
+    assert resp.status == 413
+    assert 'id="too-large"' in await resp.text()
+    assert sql(staff, "SELECT count(*) FROM request_events") == [(0,)]

@@ -56,16 +56,17 @@ async def client(
 
 
 def export(client: Client, *args: str, dev: bool = True) -> Any:
+    settings = client.server.app[SETTINGS_KEY]
     env = {
-        "IOP_BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_file(client.server.app[SETTINGS_KEY])}"
+        "IOP_BOT_DATABASE_URL": f"sqlite+aiosqlite:///{db_file(settings)}",
+        "IOP_BOT_PUBLIC_URL": settings.public_url,
     }
     argv = ["requests", "export", *args, *(["--dev"] if dev else [])]
     return CliRunner(env=env).invoke(main, argv, catch_exceptions=False)
 
 
 async def run(client: Client, *args: str, dev: bool = True) -> Any:
-    result = await asyncio.to_thread(export, client, *args, dev=dev)
-    return result
+    return await asyncio.to_thread(export, client, *args, dev=dev)
 
 
 async def test_csv_has_decrypted_details_and_neutralized_formulas(client: Client) -> None:

@@ -49,7 +49,9 @@ async def test_first_start_prints_a_link_that_creates_the_first_admin_once(
     assert resp.status == 303
     assert resp.headers["Location"] == "/staff/requests"
     assert COOKIE_NAME in resp.cookies
-    assert sql(client, "SELECT email, role, active FROM staff_accounts") == [(ADMIN_EMAIL, "admin", 1)]
+    assert sql(client, "SELECT email, role, active FROM staff_accounts") == [
+        (ADMIN_EMAIL, "admin", 1)
+    ]
     actions = [r[0] for r in sql(client, "SELECT action FROM audit_log ORDER BY id")]
     assert actions == ["setup.link_issued", "account.create", "login.success"]
     # Signed in straight away as the new admin.
@@ -63,8 +65,12 @@ async def test_first_start_prints_a_link_that_creates_the_first_admin_once(
     csrf = csrf_of(await (await client.get("/staff/login")).text())
     second = await client.post(
         f"/staff/setup/{token}",
-        data={"email": "mallory@example.org", "password": PASSWORD, "password_confirm": PASSWORD,
-              "csrf_token": csrf},
+        data={
+            "email": "mallory@example.org",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "csrf_token": csrf,
+        },
         allow_redirects=False,
     )
     assert second.status == 404
@@ -93,8 +99,12 @@ async def test_an_account_made_another_way_kills_the_link(
     await add_account(client, "other.admin@example.org", "admin")  # e.g. `iop-bot staff add`
     resp = await client.post(
         f"/staff/setup/{token}",
-        data={"email": ADMIN_EMAIL, "password": PASSWORD, "password_confirm": PASSWORD,
-              "csrf_token": csrf},
+        data={
+            "email": ADMIN_EMAIL,
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "csrf_token": csrf,
+        },
         allow_redirects=False,
     )
     assert resp.status == 404
@@ -147,7 +157,10 @@ async def test_wrong_or_guessed_tokens_do_nothing(
     ],
 )
 async def test_bad_input_keeps_the_link_usable(
-    make_client: MakeClient, capsys: pytest.CaptureFixture[str], fields: dict[str, str], message: str
+    make_client: MakeClient,
+    capsys: pytest.CaptureFixture[str],
+    fields: dict[str, str],
+    message: str,
 ) -> None:
     client = await make_client()
     _url, token = printed_link(capsys)

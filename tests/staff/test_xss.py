@@ -121,7 +121,11 @@ async def test_notes_are_escaped(staff: Client) -> None:
 async def test_contact_links_cannot_become_script_urls(staff: Client) -> None:
     await stored_request(
         staff,
-        {"first_name": "Link", "phone": "javascript:alert(1)//+1 207", "email": "javascript:alert(1)//@x.org"},
+        {
+            "first_name": "Link",
+            "phone": "javascript:alert(1)//+1 207",
+            "email": "javascript:alert(1)//@x.org",
+        },
     )
     html = await (await staff.get("/staff/requests/1")).text()
     assert_inert(html)

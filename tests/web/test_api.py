@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.web.app import create_app
 from bot.web.schemas import ConversationCreated, ErrorOut, MessagesOut, Transcript
 
-from .conftest import db_path, start
+from .support import db_path, start
 
 Client = TestClient[Any, Any]
 

@@ -5,9 +5,13 @@
 (function () {
   "use strict";
 
-  var format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  var formats = {
+    minutes: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+    seconds: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" })
+  };
   document.querySelectorAll("time[data-local]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
+    var format = formats[el.getAttribute("data-local")] || formats.minutes;
     if (!isNaN(when.getTime())) {
       el.title = el.textContent;
       el.textContent = format.format(when);

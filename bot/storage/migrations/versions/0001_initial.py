@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("intent", sa.String(128), nullable=True),
         sa.Column("confidence", sa.Float(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
-        sa.CheckConstraint("role IN ('visitor', 'bot')", name="ck_messages_role"),
+        sa.CheckConstraint("role IN ('visitor', 'bot')", name=op.f("ck_messages_role")),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.CheckConstraint(
             "status IN ('new', 'contacted', 'scheduled', 'closed', 'not_a_fit')",
-            name="ck_assessment_requests_status",
+            name=op.f("ck_assessment_requests_status"),
         ),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -114,8 +114,8 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("sent_at", TS, nullable=True),
-        sa.CheckConstraint("channel IN ('email', 'webhook')", name="ck_outbox_channel"),
-        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_outbox_status"),
+        sa.CheckConstraint("channel IN ('email', 'webhook')", name=op.f("ck_outbox_channel")),
+        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name=op.f("ck_outbox_status")),
         sa.ForeignKeyConstraint(
             ["request_id"],
             ["assessment_requests.id"],

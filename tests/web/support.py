@@ -63,4 +63,3 @@ def query(settings: Settings, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """Read the database file directly, as an outsider would."""
     with sqlite3.connect(db_path(settings)) as conn:
         return conn.execute(sql, params).fetchall()
-

@@ -1,0 +1,264 @@
+"""Each normalization rule, one behaviour per test, on the real Normalizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matching.normalize import Normalizer
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return Normalizer()
+
+
+# --- Unicode, case, punctuation -------------------------------------------------
+
+
+def test_nfkc_folds_full_width_letters_and_ligatures(norm: Normalizer) -> None:
+    assert norm("ＩＯＰ ﬁnancial") == "iop financial"
+
+
+def test_curly_quotes_behave_like_straight_ones(norm: Normalizer) -> None:
+    assert norm("I don’t know what’s “IOP”") == norm("I don't know what's \"IOP\"")
+    assert norm("don’t") == "do not"
+
+
+def test_accents_are_stripped_from_latin_letters(norm: Normalizer) -> None:
+    assert norm("Café crème, déjà vu") == "cafe creme deja vu"
+
+
+def test_other_scripts_keep_their_marks(norm: Normalizer) -> None:
+    assert norm("नमस्ते दुनिया") == "नमस्ते दुनिया"
+    assert norm("你好吗") == "你好吗"
+
+
+def test_case_is_folded(norm: Normalizer) -> None:
+    assert norm("HOW LONG Is The Program") == "how long is the program"
+
+
+def test_punctuation_symbols_and_emoji_become_spaces(norm: Normalizer) -> None:
+    assert norm("hello!!! how long...is it??? 👍🏽") == "hello how long is it"
+    assert norm("24/7 care (really)") == "24 7 care really"
+
+
+def test_blank_and_symbol_only_text_is_empty(norm: Normalizer) -> None:
+    assert norm("") == ""
+    assert norm("   \t\n ") == ""
+    assert norm("🙂🙂 ?!") == ""
+
+
+# --- contractions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("don't", "do not"),
+        ("doesn't", "does not"),
+        ("can't", "can not"),
+        ("won't", "will not"),
+        ("ain't", "is not"),
+        ("I'm", "i am"),
+        ("you're", "you are"),
+        ("we've", "we have"),
+        ("I'll", "i will"),
+        ("I'd", "i would"),
+        ("what's", "what is"),
+        ("it's", "it is"),
+        ("let's", "let us"),
+        ("y'all", "you all"),
+    ],
+)
+def test_contractions_with_apostrophe(norm: Normalizer, text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+def test_possessive_s_is_dropped_not_read_as_is(norm: Normalizer) -> None:
+    assert norm("the center's phone") == "the center phone"
+    assert norm("my parents' insurance") == "my parents insurance"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dont", "do not"),
+        ("whats iop", "what is iop"),
+        ("im new", "i am new"),
+        ("cant", "can not"),
+        ("wanna start", "want to start"),
+    ],
+)
+def test_contractions_without_apostrophe(norm: Normalizer, text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+def test_ambiguous_tokens_are_left_alone(norm: Normalizer) -> None:
+    # "ya" may be yes, "ill" may be sick, "its" may be possessive.
+    assert norm("ya ill its") == "ya ill its"
+
+
+# --- chat-speak, abbreviations, misspellings, numbers ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("r u open", "are you open"),
+        ("ur hrs pls", "your hours please"),
+        ("thx", "thanks"),
+        ("how many hrs a wk", "how many hours a week"),
+        ("appt info", "appointment information"),
+        ("w/ my son", "with my son"),
+        ("w/o insurance", "without insurance"),
+        ("b/c im scared", "because i am scared"),
+        ("family & friends", "family and friends"),
+        ("idk", "i do not know"),
+    ],
+)
+def test_chat_speak_and_abbreviations(norm: Normalizer, text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("programme", "program"),
+        ("progam", "program"),
+        ("insurence", "insurance"),
+        ("theraphy", "therapy"),
+        ("outpatent", "outpatient"),
+        ("sobriaty", "sobriety"),
+        ("alchohol", "alcohol"),
+        ("counselling", "counseling"),
+        ("teh", "the"),
+    ],
+)
+def test_common_misspellings_of_domain_words(norm: Normalizer, text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+def test_number_words_and_glued_digits(norm: Normalizer) -> None:
+    assert norm("three days a week") == "3 days a week"
+    assert norm("15hrs a wk") == "15 hours a week"
+    assert norm("call at 9am") == "call at 9 am"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["IOP", "I.O.P.", "i o p", "IOPs", "intensive outpatient", "Intensive Out-Patient"],
+)
+def test_iop_variants(norm: Normalizer, text: str) -> None:
+    assert norm(text) == "iop"
+
+
+def test_built_in_phrases(norm: Normalizer) -> None:
+    assert norm("out patient care") == "outpatient care"
+    assert norm("partial hospitalization") == "php"
+    assert norm("twelve steps") == "12 step"
+    assert norm("e-mail me") == "email me"
+
+
+# --- editors' synonyms ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_synonyms() -> Normalizer:
+    return Normalizer(
+        {"sober living": ["halfway house", "recovery residence", "Sober-House"], "cost": ["price"]}
+    )
+
+
+def test_synonym_phrases_are_rewritten_to_the_canonical_form(with_synonyms: Normalizer) -> None:
+    assert with_synonyms("Is there a halfway house nearby?") == "is there a sober living nearby"
+    assert with_synonyms("what's the price") == "what is the cost"
+
+
+def test_synonym_variants_are_normalized_like_messages(with_synonyms: Normalizer) -> None:
+    # The editor wrote "Sober-House"; the visitor types "sober house".
+    assert with_synonyms("a sober house") == "a sober living"
+
+
+def test_synonyms_match_whole_words_only(with_synonyms: Normalizer) -> None:
+    assert with_synonyms("halfway there") == "halfway there"
+    assert with_synonyms("halfway houses") == "halfway houses"
+    assert with_synonyms("priceless") == "priceless"
+
+
+def test_without_synonyms_nothing_is_rewritten(norm: Normalizer) -> None:
+    assert norm("halfway house") == "halfway house"
+
+
+# --- typos and related words (need the pack's examples) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_examples() -> Normalizer:
+    return Normalizer(
+        {"12 step": ["twelve step"]},
+        examples=[
+            "how long is the program",
+            "do you take insurance",
+            "do you offer family therapy",
+            "is treatment confidential",
+            "do you use the 12 step approach",
+        ],
+    )
+
+
+def test_typos_are_fixed_towards_the_packs_words(with_examples: Normalizer) -> None:
+    result = with_examples.analyze("do you take insurnce")
+    assert result.text == "do you take insurance"
+    assert result.corrections == (("insurnce", "insurance"),)
+
+
+def test_a_swap_is_fixed_even_in_short_words(with_examples: Normalizer) -> None:
+    assert with_examples("how lnog is the program") == "how long is the program"
+
+
+def test_short_real_words_are_not_forced_onto_pack_words(with_examples: Normalizer) -> None:
+    # "heard" is one edit from nothing here, "lone" is one edit from "long" but not a swap.
+    assert with_examples("i heard it is lone") == "i heard it is lone"
+
+
+def test_other_forms_of_known_words_are_not_corrected(with_examples: Normalizer) -> None:
+    assert with_examples.analyze("therapies").corrections == ()
+
+
+def test_run_together_words_are_split(with_examples: Normalizer) -> None:
+    assert with_examples("familytherapy") == "family therapy"
+
+
+def test_corrected_words_still_meet_the_synonyms(with_examples: Normalizer) -> None:
+    assert with_examples("twelev step") == "12 step"
+
+
+def test_unknown_related_word_becomes_the_packs_word(with_examples: Normalizer) -> None:
+    result = with_examples.analyze("do you take aetna")
+    assert result.text == "do you take insurance"
+    assert ("aetna", "insurance") in result.corrections
+    assert with_examples("is it private") == "is it confidential"
+
+
+def test_related_words_the_pack_uses_are_kept() -> None:
+    n = Normalizer(examples=["do you take medicaid", "do you take insurance"])
+    assert n("do you take medicaid") == "do you take medicaid"
+    assert n("do you take aetna") == "do you take insurance"  # ties go to the group's first word
+
+
+def test_without_examples_no_typo_is_touched(norm: Normalizer) -> None:
+    assert norm("insurnce") == "insurnce"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What’s the IOP programme? I don't have insurence!!",
+        "how lnog is teh progarm",
+        "Do u take Aetna w/ my son's plan",
+        "familytherapy & twelve-steps",
+    ],
+)
+def test_normalizing_twice_changes_nothing(with_examples: Normalizer, text: str) -> None:
+    once = with_examples(text)
+    assert with_examples(once) == once

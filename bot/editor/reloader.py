@@ -107,6 +107,9 @@ def build_checked(settings: Settings) -> Runtime | list[Problem]:
         return [Problem("settings", 0, 0, f"the matcher refused the settings: {exc}")]
     except OSError as exc:
         return [Problem(str(root), 0, 0, f"the content cannot be read: {exc.strerror or exc}")]
+    except Exception as exc:  # a bug in a check must not take the watcher down with it
+        log.exception("checking the content failed")
+        return [Problem(str(root), 0, 0, f"the content could not be checked: {exc!r}")]
 
 
 class Reloader:
@@ -201,6 +204,7 @@ class Reloader:
             )
             self._log(outcome)
             self.history.append(outcome)
+            self.pending_restart = restart
             return outcome
 
     def _log(self, outcome: ReloadOutcome) -> None:
@@ -233,7 +237,6 @@ class Reloader:
                 )
             else:
                 log.info("the settings file is back to what the server runs with")
-            self.pending_restart = outcome.restart
 
 
 RELOAD_OPTIONS_KEY = web.AppKey("editor_reload_options", ReloadOptions)

@@ -2,8 +2,8 @@
 
 Groups are computed on each page view from the newest open questions (at most
 ``grouping.MAX_ITEMS``), in a worker thread so the server keeps answering visitors meanwhile.
-"Mark handled" posts the ids of the questions the editor saw, so a question that arrived
-after the page was loaded stays open even if it would now join the group.
+"Mark handled" marks the group's questions up to the newest one the editor saw, so a
+question that arrived after the page was loaded stays open even if it would join the group.
 """
 
 from __future__ import annotations
@@ -114,16 +114,21 @@ async def group_detail(request: web.Request) -> web.StreamResponse:
 
 
 async def group_handled(request: web.Request) -> web.StreamResponse:
-    """Mark the questions the editor saw in a group as handled; they leave the list."""
+    """Mark a group's questions handled, up to the newest the editor saw; they leave the list.
+
+    The form names the group and the newest question id on the page rather than every id
+    (a big group would not fit in a request body): the group is computed again and its
+    questions up to that id are marked, so one asked after the page was loaded stays open.
+    """
     current = principal(request)
     group_id = _group_id(request)
     form = await request.post()
-    ids: list[int] = []
-    for value in form.getall("question", [])[:MAX_ITEMS]:
-        try:
-            ids.append(int(str(value)))
-        except ValueError:
-            raise web.HTTPBadRequest(text="Question ids are numbers.") from None
+    try:
+        seen = int(str(form.get("seen", "")))
+    except ValueError:
+        raise web.HTTPBadRequest(text="The form lacks the newest question id.") from None
+    group = (await _review(request)).find(group_id)
+    ids = [q.id for q in group.questions if q.id <= seen] if group else []
     async with request.config_dict[DB_KEY].begin() as conn:
         count = await store.mark_handled(
             conn, ids, staff_id=current.account.id, now=datetime.now(UTC)

@@ -4,7 +4,7 @@
 before the port opens) and adds the delivery worker to the app's
 ``cleanup_ctx``. Call it after the storage context is registered: the worker
 needs the database engine. What a notification says lives in ``message``, the
-delivery guarantees in ``outbox``, and docs/notifications.md explains both.
+delivery guarantees in ``outbox`` and ``worker``; docs/notifications.md explains both.
 """
 
 from __future__ import annotations

@@ -143,6 +143,28 @@ async def test_a_pending_notification_is_delivered_by_the_next_server_process(
     assert len(smtp.handler.raw) == 1
 
 
+async def test_a_channel_turned_off_keeps_its_rows_waiting_and_says_so(
+    mail_settings: SettingsMaker,
+    settings: SettingsMaker,
+    smtp: SmtpServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    smtp.stop()
+    config = mail_settings()
+    async with running(config) as client:
+        await submit_request(client)
+        await eventually(lambda: outbox_rows(config)[0][3] >= 1)
+    with caplog.at_level(logging.WARNING, logger="bot.notify"):
+        async with running(settings()):
+            pass
+    assert "1 email notification(s) are pending but email is not configured" in caplog.text
+    assert outbox_rows(config)[0][2] == "pending"
+    smtp.start()
+    async with running(config):
+        await eventually(lambda: outbox_rows(config)[0][2] == "sent")
+    assert len(smtp.handler.raw) == 1
+
+
 async def test_gives_up_after_max_attempts_and_the_dashboard_can_show_why(
     mail_settings: SettingsMaker, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -32,6 +32,8 @@ IntArray = npt.NDArray[np.intp]
 
 SUPPORT_K = 3  # how many of an intent's best examples the "support" part of a score averages
 FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
+CONTEXT_FACTOR = 0.5  # an unknown context word ("said", "years", "heavily") weighs this share
+BIGRAM_FACTOR = 0.5  # two words in a row ("how long", "are you") weigh this share of their rarity
 
 _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _NEVER_UNKNOWN = lexicon.FUNCTION_WORDS | lexicon.QUESTION_WORDS | lexicon.NEGATIONS
@@ -98,7 +100,8 @@ class PackIndex:
             for w in words:
                 if w not in self._stem_of:
                     self._stem_of[w] = normalizer.stem(w)
-            example_stems.append(sorted({self._stem_of[w] for w in words}))
+            roots = [self._stem_of[w] for w in words]
+            example_stems.append(sorted({*roots, *_bigrams(roots)}))
 
         # The words of each intent's answer count for coverage and are not "unknown":
         # someone asking "is there a psychiatrist" may use a word only the answer has.
@@ -130,7 +133,10 @@ class PackIndex:
         self.unknown_idf = math.log(1 + n_intents)
         idf = np.array([math.log(1 + n_intents / len(ints)) for ints in intent_sets])
         factor = np.array(
-            [FUNCTION_FACTOR if s in self.function_stems else 1.0 for s in self.stem_ids]
+            [
+                FUNCTION_FACTOR if s in self.function_stems else BIGRAM_FACTOR if " " in s else 1.0
+                for s in self.stem_ids
+            ]
         )
         self.stem_weight: FloatArray = (idf * factor).astype(np.float64)
         self.example_postings: tuple[IntArray, ...] = tuple(
@@ -154,8 +160,13 @@ class PackIndex:
         total = content = unknown_weight = 0.0
         seen: set[str] = set()
         words = normalized.text.split()
-        for word in words:
-            root = self._stem_of.get(word) or stem(word)
+        roots = [self._stem_of.get(w) or stem(w) for w in words]
+        for pair in _bigrams(roots):
+            sid = self.stem_ids.get(pair)
+            if sid is not None and sid not in ids:
+                ids[sid] = float(self.stem_weight[sid])
+                total += ids[sid]
+        for word, root in zip(words, roots, strict=True):
             if root in seen:
                 continue
             seen.add(root)
@@ -169,6 +180,8 @@ class PackIndex:
                 weight = FUNCTION_FACTOR * self.unknown_idf
             else:
                 weight = self.unknown_idf
+                if word in lexicon.CONTEXT_WORDS or (len(word) > 4 and word.endswith("ly")):
+                    weight *= CONTEXT_FACTOR
                 unknown.append(word)
                 unknown_weight += weight
                 content += weight
@@ -198,6 +211,11 @@ def answer_texts(pack: ContentPack) -> dict[str, list[str]]:
         name: [_TEMPLATE_TAG.sub(" ", v.text) for v in pack.response_for(name)]
         for name in pack.intents
     }
+
+
+def _bigrams(roots: Sequence[str]) -> list[str]:
+    """Stems of neighbouring words joined by a space (no stem holds one): word order, a little."""
+    return [f"{a} {b}" for a, b in zip(roots, roots[1:], strict=False)]
 
 
 def _char_form(words: Sequence[str]) -> str:

@@ -115,6 +115,8 @@ ABBREVIATIONS: Final = MappingProxyType(
         "thanx": "thanks",
         "tks": "thanks",
         "ty": "thank you",
+        "tysm": "thank you so much",
+        "tyvm": "thank you very much",
         "abt": "about",
         "bout": "about",
         "tho": "though",
@@ -341,7 +343,9 @@ PHRASES: Final = MappingProxyType(
         "partial hospital": "php",
         "out patient": "outpatient",
         "in patient": "inpatient",
-        "12 steps": "12 step",
+        # one token, so "a 12 week program" does not share a word with "the 12 steps"
+        "12 steps": "12step",
+        "12 step": "12step",
         "e mail": "email",
         "e mails": "emails",
         "tele health": "telehealth",
@@ -368,6 +372,31 @@ FUNCTION_WORDS: Final = _words(
     please um uh hmm oh well ok okay really actually basically let lets get got go going
     want wanted wanting wondering wonder curious know tell ask asking question questions
     thing things like would
+    exactly guys stuff sorry lol haha honestly literally probably pretty anyway anyways btw
+    currently somewhere anywhere somehow kind sort
+    """
+)
+
+# Words that tell a story around a question rather than name its topic: reporting
+# verbs, time and frequency, degree. An unknown one of these counts for less than an
+# unknown topic word, so "my doctor said i should look into iop, what is it" is not
+# turned down for "said" the way "do you offer detox" is for "detox". Adverbs in -ly
+# are treated the same way (see ``index``).
+CONTEXT_WORDS: Final = _words(
+    """
+    said say says saying told tell telling tells mentioned suggested recommended
+    think thought thinks feel feels felt feeling seems seemed seem look looks looked
+    looking see saw seen hear heard hears try tried trying tries guess hope hoping
+    mean means meant figure figured decided finally recently lately already ago
+    year years month months week weeks day days today yesterday tonight night nights
+    morning mornings afternoon evening weekend now right currently since past last next
+    first second few several many much more less little bit lot lots whole entire
+    long longer while ever never always sometimes often usually still even just
+    really very pretty quite super totally completely absolutely definitely maybe perhaps
+    probably possibly basically actually literally honestly seriously exactly anyway
+    thing things stuff something anything everything nothing way ways kind sort type
+    guy guys folks people someone somebody anyone anybody everyone everybody
+    good bad great better worse best worst okay fine sure real new old
     """
 )
 

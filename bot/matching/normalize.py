@@ -119,7 +119,7 @@ class _PhraseTable:
 
     def __call__(self, tokens: list[str], log: list[tuple[str, str]] | None = None) -> list[str]:
         """Rewrite the tokens; each replacement is appended to ``log`` when one is given."""
-        if not self._by_first:
+        if self._by_first.keys().isdisjoint(tokens):  # the common case, tested in C
             return tokens
         out: list[str] = []
         i, n = 0, len(tokens)

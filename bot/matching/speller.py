@@ -16,8 +16,10 @@ unknown) or lands on a pack word one letter away.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
@@ -28,10 +30,23 @@ MIN_EDIT_LENGTH = 6  # from here any single edit: shorter real words are too oft
 # from a pack word ("heard" / "head", "small" / "shall")
 LONG_WORD = 9  # from here two edits
 MIN_PART = 3  # shortest part of a split compound
+_REPEAT = re.compile(r"(\w)\1+")
+_RUN_OF_THREE = re.compile(r"(\w)\1{2,}")
+_FINAL_REPEAT = re.compile(r"(\w)\1+$")
 
 
+STEM_CACHE_SIZE = 65536  # words; far more than a pack and its visitors use, a few MB at most
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
 def stem(word: str) -> str:
-    """Snowball English stem; a fresh stemmer each call because a stemmer object is not thread-safe."""
+    """Snowball English stem, remembered per process.
+
+    The pure-Python stemmer is most of the time it takes to build a matcher, and
+    every build (a reload, the validator's leave-one-out pass) stems the same
+    words again. A fresh stemmer each call because a stemmer object is not
+    thread-safe; ``lru_cache`` itself is.
+    """
     return str(snowballstemmer.stemmer("english").stemWord(word))
 
 
@@ -57,8 +72,11 @@ class Speller:
 
     def correct(self, word: str) -> str | None:
         """The known word(s) this token stands for, or None if it is fine or hopeless."""
-        if len(word) < MIN_SWAP_LENGTH or not word.isalpha() or self.knows(word):
+        if not word.isalpha() or self.knows(word):
             return None
+        stretched = self._unstretched(word)
+        if stretched is not None or len(word) < MIN_SWAP_LENGTH:
+            return stretched
         fixed = self._closest(word)
         if fixed is not None:
             return fixed
@@ -66,6 +84,20 @@ class Speller:
             head, tail = word[:cut], word[cut:]
             if head in self._known and tail in self._known:
                 return f"{head} {tail}"
+        return None
+
+    def _unstretched(self, word: str) -> str | None:
+        """A word typed with held-down letters ("heyyy", "sooo", "thankss"), when it is a known one."""
+        if not _REPEAT.search(word):
+            return None
+        for candidate in (
+            _RUN_OF_THREE.sub(r"\1\1", word),  # "goood" -> "good"
+            _RUN_OF_THREE.sub(r"\1", word),  # "hiii" -> "hi"
+            _FINAL_REPEAT.sub(r"\1", word),  # "byee" -> "bye", "thankss" -> "thanks"
+            _REPEAT.sub(r"\1", word),  # "hii" -> "hi"
+        ):
+            if candidate != word and candidate in self._known:
+                return candidate
         return None
 
     def _closest(self, word: str) -> str | None:

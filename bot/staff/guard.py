@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from bot.staff import audit
 from bot.staff.keys import CONFIG_KEY, PRINCIPAL_KEY
-from bot.staff.pages import PRE_SESSION_CSRF_COOKIE, render
+from bot.staff.pages import PRE_SESSION_CSRF_COOKIE, client_ip, render
 from bot.staff.sessions import COOKIE_NAME, clear_cookie, resume
 from bot.web.keys import DB_KEY
 
@@ -98,30 +99,32 @@ async def _guarded(
         return await handler(request)
     config = request.app[CONFIG_KEY]
     token = request.cookies.get(COOKIE_NAME)
-    expired = False
+    current = expired = None
     if token:
         async with request.config_dict[DB_KEY].begin() as conn:
             current, expired = await resume(
                 conn, token, idle=timedelta(minutes=config.idle_minutes), now=datetime.now(UTC)
             )
+            if expired is not None:
+                await audit.record(
+                    conn,
+                    actor=expired.email,
+                    actor_id=expired.id,
+                    action=audit.SESSION_EXPIRED,
+                    ip=client_ip(request),
+                )
         if current is not None:
             request[PRINCIPAL_KEY] = current
-    else:
-        current = None
 
     if current is None and name not in PUBLIC_ROUTES:
         if request.method not in SAFE_METHODS:
             raise web.HTTPForbidden(text="Sign in first.")
-        redirect = _login_redirect(request, expired=expired)
+        redirect = _login_redirect(request, expired=expired is not None)
         if token:
             clear_cookie(redirect, secure=config.secure_cookies)
         raise redirect
 
-    if (
-        current is not None
-        and request.path.startswith(ADMIN_PREFIX)
-        and not current.account.is_admin
-    ):
+    if current is not None and is_admin_path(request.path) and not current.account.is_admin:
         return render(request, "forbidden.html", status=403)
 
     if request.method not in SAFE_METHODS:

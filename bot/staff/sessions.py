@@ -91,8 +91,8 @@ def is_expired(session: StaffSession, *, idle: timedelta, now: datetime) -> bool
 
 async def resume(
     conn: AsyncConnection, token: str, *, idle: timedelta, now: datetime
-) -> tuple[Principal | None, bool]:
-    """The principal for a cookie token, and whether a session existed but had expired.
+) -> tuple[Principal | None, StaffAccount | None]:
+    """The principal for a cookie token; or, when the session had timed out, whose it was.
 
     A valid session is touched (its idle clock restarts); an expired one, or one whose
     account is disabled, is deleted.
@@ -103,16 +103,16 @@ async def resume(
         )
     ).first()
     if row is None:
-        return None, False
+        return None, None
     session = _session(row)
     account = await get_account(conn, session.staff_id)
     if account is None or not account.active or is_expired(session, idle=idle, now=now):
         await conn.execute(delete(staff_sessions).where(staff_sessions.c.id == session.id))
-        return None, account is not None and account.active
+        return None, account if account is not None and account.active else None
     await conn.execute(
         update(staff_sessions).where(staff_sessions.c.id == session.id).values(last_seen_at=now)
     )
-    return Principal(session=session, account=account), False
+    return Principal(session=session, account=account), None
 
 
 async def end_session(conn: AsyncConnection, session_id: int) -> None:

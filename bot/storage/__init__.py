@@ -1,1 +1,1 @@
-"""storage"""
+"""Durable storage: SQLAlchemy 2 async Core tables, Alembic migrations and the queries."""

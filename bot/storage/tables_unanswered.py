@@ -1,7 +1,7 @@
 """The unanswered-questions table: visitor messages the bot could not answer, for editors.
 
 Migration ``0003_unanswered`` creates it. The text is stored with personal data masked
-(``bot.editor.masking``) *and* encrypted: masking is best effort (a name the visitor never
+(``bot.unanswered.masking``) *and* encrypted: masking is best effort (a name the visitor never
 typed into the form is not known to be one), so the stored text is treated like any other
 visitor text. Deleting a conversation (``iop-bot purge``, an erasure request) deletes its
 unanswered questions with it.

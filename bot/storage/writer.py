@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -69,15 +70,25 @@ class GroupCommitWriter:
     busy server loop (which, under load, made every batch take a full loop turn
     per statement). Units therefore run on the writer's thread: they must only use
     the connection they are given.
+
+    Hand-offs between the threads are kept rare, because each one is a system
+    call and a fight for the GIL: callers append to a deque and wake the writer
+    only when it is idle; the writer settles a whole batch with one wake-up.
     """
 
-    def __init__(self, database_url: str, *, max_batch: int = 256) -> None:
+    def __init__(
+        self, database_url: str, *, max_batch: int = 256, gather_seconds: float = 0.002
+    ) -> None:
         self._url = database_url
         self._max_batch = max_batch
+        self._gather = gather_seconds
+        self._pending: deque[_Job | None] = deque()  # appends and pops are thread-safe
+        self._wake_lock = threading.Lock()
+        self._wake_sent = False
+        self._wake: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._caller_loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[_Job | None] | None = None
         self._conn: AsyncConnection | None = None
         self._engine: AsyncEngine | None = None
         self._stopped: asyncio.Future[None] | None = None
@@ -99,10 +110,10 @@ class GroupCommitWriter:
 
     async def close(self) -> None:
         """Finish every unit already handed in, then stop the thread and its connection."""
-        if self._closing or self._loop is None or self._stopped is None:
+        if self._closing or self._stopped is None:
             return
         self._closing = True
-        self._loop.call_soon_threadsafe(self._enqueue, None)
+        self._hand_in(None)
         await self._stopped
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join)
@@ -118,22 +129,28 @@ class GroupCommitWriter:
 
     async def run(self, unit: BatchUnit | UnitFn[T]) -> T:
         """Write ``unit`` in a transaction; returns once that transaction is committed."""
-        if self._closing or self._loop is None or self._caller_loop is None:
+        if self._closing or self._caller_loop is None:
             raise WriterClosedError("the storage writer is not running")
         future: asyncio.Future[T] = self._caller_loop.create_future()
         future.add_done_callback(_retrieve)
-        self._loop.call_soon_threadsafe(self._enqueue, _Job(unit, future))
+        self._hand_in(_Job(unit, future))
         # Shielded: a caller that goes away must not cancel work other callers share.
         return await asyncio.shield(future)
 
-    # --- on the writer thread ------------------------------------------------------
-    def _enqueue(self, job: _Job | None) -> None:
-        assert self._queue is not None
-        self._queue.put_nowait(job)
+    def _hand_in(self, job: _Job | None) -> None:
+        self._pending.append(job)
+        with self._wake_lock:
+            if self._wake_sent:
+                return  # the writer has been woken and will find this job
+            self._wake_sent = True
+        assert self._loop is not None and self._wake is not None
+        self._loop.call_soon_threadsafe(self._wake.set)
 
+    # --- on the writer thread ------------------------------------------------------
     def _thread_main(self, ready: asyncio.Future[None]) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
+        self._wake = asyncio.Event()
         try:
             loop.run_until_complete(self._serve(ready))
         finally:
@@ -142,7 +159,6 @@ class GroupCommitWriter:
             self._to_caller(_settle_many, [(self._stopped, None)])
 
     async def _serve(self, ready: asyncio.Future[None]) -> None:
-        self._queue = asyncio.Queue()
         try:
             self._engine = open_engine(self._url)
             self._conn = await self._engine.connect()
@@ -160,23 +176,34 @@ class GroupCommitWriter:
             await self._engine.dispose()
 
     async def _batches(self) -> None:
-        assert self._queue is not None
-        stopping = False
-        while not stopping:
-            job = await self._queue.get()
-            if job is None:
-                break
-            batch = [job]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                nxt = self._queue.get_nowait()
-                if nxt is None:
+        assert self._wake is not None
+        busy = False
+        while True:
+            if not self._pending:
+                await self._wake.wait()
+            self._wake.clear()
+            with self._wake_lock:
+                self._wake_sent = False
+            if busy and len(self._pending) < self._max_batch:
+                # Under load, wait a moment for more turns to share this commit: each
+                # commit costs an fsync and a few statements whatever its size.
+                await asyncio.sleep(self._gather)
+            batch: list[_Job] = []
+            stopping = False
+            while self._pending and len(batch) < self._max_batch:
+                job = self._pending.popleft()
+                if job is None:
                     stopping = True
                     break
-                batch.append(nxt)
-            await self._commit(batch)
+                batch.append(job)
+            if batch:
+                busy = len(batch) > 1
+                await self._commit(batch)
+            if stopping:
+                break
         # Units handed in before close() but queued behind the stop marker still run.
-        while not self._queue.empty():
-            job = self._queue.get_nowait()
+        while self._pending:
+            job = self._pending.popleft()
             if job is not None:
                 await self._commit([job])
 

@@ -1,1 +1,1 @@
-"""web"""
+"""The web edge: the aiohttp app factory, chat API, Rasa channel, widget and demo page."""

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-import bot.editor.reload
-import bot.editor.unanswered
 import bot.notify
+import bot.reload
 import bot.staff
+import bot.unanswered
 from bot.crypto import cipher_from_settings
 from bot.runtime import Runtime, RuntimeHolder, build_runtime
 from bot.settings import Settings
@@ -83,8 +83,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> web.App
     # --- Other parts plug in here, each with its own routes and cleanup_ctx: ---------------
     bot.staff.setup(app)  # staff dashboard; migration 0002_staff
     bot.notify.setup(app)  # new-request notifications: outbox worker (email, webhook)
-    bot.editor.reload.setup(app)  # content hot reload, admin Content page
-    bot.editor.unanswered.setup(app)  # unanswered questions; migration 0003_unanswered
+    bot.reload.setup(app)  # content hot reload, admin Content page
+    bot.unanswered.setup(app)  # unanswered questions; migration 0003_unanswered
     # ---------------------------------------------------------------------------------------
     return app
 

@@ -60,3 +60,7 @@ def serve_cmd(host: str | None, port: int | None, dev: bool) -> None:
         )
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the port is taken, or the address is not ours
+        raise click.ClickException(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.editor.masking import mask
+from bot.unanswered.masking import mask
 
 
 @pytest.mark.parametrize(

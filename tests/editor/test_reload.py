@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.dialogue.replies import REQUIRED_INTENTS
-from bot.editor.reloader import RELOAD_OPTIONS_KEY, RELOADER_KEY, ReloadOptions
+from bot.reload.reloader import RELOAD_OPTIONS_KEY, RELOADER_KEY, ReloadOptions
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.storage.db import sqlite_file

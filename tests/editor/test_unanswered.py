@@ -21,9 +21,14 @@ from sqlalchemy import Connection, text
 from bot.content.models import ContentPack
 from bot.dialogue.machine import StepResult
 from bot.dialogue.turn import Event
-from bot.editor import unanswered_store as store
-from bot.editor import unanswered_views
-from bot.editor.grouping import (
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.staff.rotate import encrypted_columns
+from bot.storage import tables
+from bot.storage.db import sqlite_file
+from bot.unanswered import question_of, store
+from bot.unanswered import views as unanswered_views
+from bot.unanswered.grouping import (
     Question,
     cluster,
     examples_of,
@@ -31,12 +36,6 @@ from bot.editor.grouping import (
     snippet,
     suggest,
 )
-from bot.editor.unanswered import question_of
-from bot.runtime import Runtime
-from bot.settings import Settings
-from bot.staff.rotate import encrypted_columns
-from bot.storage import tables
-from bot.storage.db import sqlite_file
 from bot.web.app import create_app
 from bot.web.chat import TurnRecord
 from bot.web.keys import CIPHER_KEY, DB_KEY, SETTINGS_KEY

@@ -4,13 +4,23 @@ later is covered without anyone remembering to add it here."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 
 from bot.staff.guard import PUBLIC_ROUTES
 
-from .conftest import ADMIN_EMAIL, STAFF_EMAIL, Client, MakeClient, add_account, login
+from .conftest import (
+    ADMIN_EMAIL,
+    PASSWORD,
+    STAFF_EMAIL,
+    Client,
+    MakeClient,
+    add_account,
+    csrf_of,
+    login,
+    page_csrf,
+    sql,
+)
 
 # Written out on purpose: making a route public must be a deliberate change to this test too.
 EXPECTED_PUBLIC = {
@@ -77,8 +87,6 @@ async def test_login_returns_to_the_page_asked_for_but_never_off_site(client: Cl
     page = await client.get("/staff/login?next=/staff/admin/audit")
     html = await page.text()
     assert 'name="next" value="/staff/admin/audit"' in html
-    from .conftest import PASSWORD, csrf_of
-
     token = csrf_of(html)
     ok = await client.post(
         "/staff/login",
@@ -98,11 +106,7 @@ async def test_login_returns_to_the_page_asked_for_but_never_off_site(client: Cl
 async def test_staff_role_cannot_reach_any_admin_route(staff: Client) -> None:
     admin_routes = [r for r in staff_routes(staff.server.app) if r[1].startswith("/staff/admin")]
     assert len(admin_routes) >= 7
-    token = (
-        (await (await staff.get("/staff/requests")).text())
-        .split('name="csrf_token" value="')[1]
-        .split('"')[0]
-    )
+    token = await page_csrf(staff)
     for method, path, _name in admin_routes:
         resp = await staff.request(
             method,
@@ -114,8 +118,6 @@ async def test_staff_role_cannot_reach_any_admin_route(staff: Client) -> None:
     # ... while the staff pages themselves work.
     assert (await staff.get("/staff/requests")).status == 200
     # Nothing was changed by the refused posts.
-    from .conftest import sql
-
     assert sql(staff, "SELECT count(*) FROM staff_accounts") == [(2,)]
 
 
@@ -167,11 +169,6 @@ async def test_disabled_account_loses_its_session_at_once(make_client: MakeClien
     await add_account(client, STAFF_EMAIL, "staff")
     assert (await login(client, STAFF_EMAIL)).status == 303
     assert (await client.get("/staff/requests", allow_redirects=False)).status == 200
-    from .conftest import sql
-
     sql(client, "UPDATE staff_accounts SET active = 0 WHERE email = ?", STAFF_EMAIL)
     resp = await client.get("/staff/requests", allow_redirects=False)
     assert resp.status == 302 and resp.headers["Location"].startswith("/staff/login")
-
-
-_unused: Any = None

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.crypto import generate_key
 from bot.staff import add_page
 from bot.staff.pages import render
+from bot.web.app import create_app
 
 from .conftest import (
     ADMIN_EMAIL,
@@ -171,8 +172,6 @@ async def test_settings_page_masks_secrets(make_client: MakeClient) -> None:
 async def test_other_parts_can_add_admin_pages(
     make_client: MakeClient, aiohttp_client: Any, settings: Any
 ) -> None:
-    from bot.web.app import create_app
-
     async def content_status(request: web.Request) -> web.StreamResponse:
         context = {
             "title": "Content",
@@ -207,8 +206,6 @@ async def test_other_parts_can_add_admin_pages(
 
 
 def test_admin_pages_must_live_under_admin(settings: Any) -> None:
-    from bot.web.app import create_app
-
     app = create_app(settings())
 
     async def handler(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,8 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from argon2 import PasswordHasher
+
 from bot.crypto import generate_key
 from bot.staff.passwords import make_hasher
 from bot.staff.sessions import ABSOLUTE_LIFETIME, COOKIE_NAME
@@ -169,8 +171,6 @@ async def test_unknown_accounts_take_as_long_as_wrong_passwords(make_client: Mak
 async def test_outdated_hash_is_upgraded_at_login(make_client: MakeClient) -> None:
     client = await make_client(light=False)
     await add_account(client, STAFF_EMAIL, "staff")
-    from argon2 import PasswordHasher
-
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     sql(client, "UPDATE staff_accounts SET password_hash = ?", weak)
     assert (await login(client, STAFF_EMAIL)).status == 303
@@ -246,6 +246,9 @@ async def test_idle_session_expires(make_client: MakeClient) -> None:
     assert resp.status == 302
     assert "expired=1" in resp.headers["Location"]
     assert sql(client, "SELECT count(*) FROM staff_sessions") == [(0,)]
+    assert sql(client, "SELECT actor FROM audit_log WHERE action = 'session.expired'") == [
+        (STAFF_EMAIL,)
+    ]
     notice = await client.get(resp.headers["Location"])
     assert "Your session ended" in await notice.text()
 

@@ -329,3 +329,34 @@ async def test_turn_batches_refuse_only_the_out_of_date_turns(
     assert (rows["conv-1"].version, rows["conv-1"].state_enc) == (1, "s0")
     assert (rows["conv-2"].crisis_flag, rows["conv-2"].crisis_kind) == (True, "k")
     assert counts == {"conv-0": 2, "conv-1": 1, "conv-2": 2}  # refused turns wrote nothing
+
+
+async def test_turns_without_a_reliable_executemany_row_count_check_versions_first(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path PostgreSQL (asyncpg) takes: SELECT ... FOR UPDATE, then the batched UPDATE."""
+    now = _now()
+    message = {"role": "bot", "text_enc": "t", "buttons": [], "kind": "answer"}
+    async with engine.begin() as conn:
+        await NewConversation.write_many(
+            conn, [NewConversation(f"pg-{i}", "s0", (message,), now) for i in range(2)]
+        )
+    async with engine.begin() as conn:
+        monkeypatch.setattr(conn.dialect, "supports_sane_multi_rowcount", False)
+        results = await TurnWrite.write_many(
+            conn,
+            [
+                TurnWrite("pg-0", 1, "s1", (message,), now),
+                TurnWrite("pg-1", 5, "stale", (message,), now),
+                TurnWrite("pg-0", 1, "twice", (message,), now),
+            ],
+        )
+    assert results[0] is None
+    assert isinstance(results[1], VersionConflictError)
+    assert isinstance(results[2], VersionConflictError)
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(tables.conversations.c.id, tables.conversations.c.state_enc)
+        )
+        states = {row.id: row.state_enc for row in rows}
+    assert states == {"pg-0": "s1", "pg-1": "s0"}

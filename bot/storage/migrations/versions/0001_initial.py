@@ -115,7 +115,9 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("sent_at", TS, nullable=True),
         sa.CheckConstraint("channel IN ('email', 'webhook')", name=op.f("ck_outbox_channel")),
-        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name=op.f("ck_outbox_status")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed')", name=op.f("ck_outbox_status")
+        ),
         sa.ForeignKeyConstraint(
             ["request_id"],
             ["assessment_requests.id"],

@@ -1,11 +1,11 @@
 """Unanswered questions: what visitors asked that the content could not answer.
 
 A turn hook (run inside the transaction of every stored turn) keeps each message that fell
-back, out of scope or ambiguous, with personal data masked (``bot.editor.masking``) and the
+back, out of scope or ambiguous, with personal data masked (``bot.unanswered.masking``) and the
 text encrypted, plus the reason, the best-ranked intent and its confidence. Button presses
 and crisis messages are never kept: a crisis is answered by the safety layer, not a fallback,
 and is checked for here as well. Editors review the questions, grouped, on /staff/unanswered
-(``bot.editor.unanswered_views``).
+(``bot.unanswered.views``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import bot.staff
 from bot.crypto import FieldCipher
-from bot.editor import unanswered_store as store
-from bot.editor import unanswered_views as views
-from bot.editor.masking import mask
 from bot.runtime import RuntimeHolder
 from bot.storage.tables_unanswered import UNANSWERED_REASONS
+from bot.unanswered import store, views
+from bot.unanswered.masking import mask
 from bot.web.chat import TurnHook, TurnRecord
 from bot.web.keys import CIPHER_KEY, RUNTIME_KEY, TURN_HOOKS_KEY
 

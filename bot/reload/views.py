@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.content.models import Problem
-from bot.editor.reloader import RELOADER_KEY, ReloadOutcome
+from bot.reload.reloader import RELOADER_KEY, ReloadOutcome
 from bot.staff import audit
 from bot.staff.pages import client_ip, principal, render
 from bot.web.keys import DB_KEY, RUNTIME_KEY, SETTINGS_KEY

@@ -12,9 +12,9 @@ Every reload also re-reads the settings file. ``match_threshold`` and ``ambiguit
 shape the matcher, so a change to them is applied by the same rebuild; any other changed
 setting needs a restart, which is logged and shown on the Content page.
 
-Reloads are triggered by file changes (``bot.editor.reload_watch``, when ``watch_content``
-is on) and by an admin's "Reload now" (``bot.editor.reload_views``); they run one at a time.
-``bot.editor.reload.setup`` wires it into the server.
+Reloads are triggered by file changes (``bot.reload.watch``, when ``watch_content``
+is on) and by an admin's "Reload now" (``bot.reload.views``); they run one at a time.
+``bot.reload.setup`` wires it into the server.
 """
 
 from __future__ import annotations

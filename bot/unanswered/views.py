@@ -16,8 +16,10 @@ from aiohttp import web
 
 from bot.content.models import ContentPack
 from bot.crypto import FieldCipher
-from bot.editor import unanswered_store as store
-from bot.editor.grouping import (
+from bot.staff import audit
+from bot.staff.pages import client_ip, principal, render
+from bot.unanswered import store
+from bot.unanswered.grouping import (
     MAX_ITEMS,
     Group,
     Suggestion,
@@ -27,8 +29,6 @@ from bot.editor.grouping import (
     snippet,
     suggest,
 )
-from bot.staff import audit
-from bot.staff.pages import client_ip, principal, render
 from bot.web.keys import CIPHER_KEY, DB_KEY, RUNTIME_KEY
 
 UNANSWERED_HANDLED = "unanswered.handled"  # audit action

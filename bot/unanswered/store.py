@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import FieldCipher
-from bot.editor.grouping import MAX_ITEMS, Question
 from bot.storage.tables_unanswered import unanswered_questions
+from bot.unanswered.grouping import MAX_ITEMS, Question
 
 
 async def insert_question(

@@ -1,7 +1,7 @@
 """Hot reload of the content pack in the running server, and the admin Content page.
 
-``setup(app)`` makes a ``Reloader`` (``bot.editor.reloader``) at startup and, when the
-``watch_content`` setting is on, a ``ContentWatcher`` (``bot.editor.reload_watch``) that
+``setup(app)`` makes a ``Reloader`` (``bot.reload.reloader``) at startup and, when the
+``watch_content`` setting is on, a ``ContentWatcher`` (``bot.reload.watch``) that
 reloads after center.yml, intents/, responses/ or the settings file change. An edit that does
 not validate leaves the previous content live; admins see why on /staff/admin/content, where
 they can also reload by hand. The watcher stops cleanly on shutdown (a reload in progress
@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 import bot.staff
-from bot.editor import reload_views as views
-from bot.editor.reload_watch import ContentWatcher
-from bot.editor.reloader import RELOAD_OPTIONS_KEY, RELOADER_KEY, Reloader, ReloadOptions
+from bot.reload import views
+from bot.reload.reloader import RELOAD_OPTIONS_KEY, RELOADER_KEY, Reloader, ReloadOptions
+from bot.reload.watch import ContentWatcher
 from bot.web.keys import RUNTIME_KEY, SETTINGS_KEY
 
 __all__ = ["RELOADER_KEY", "RELOAD_OPTIONS_KEY", "ReloadOptions", "Reloader", "setup"]

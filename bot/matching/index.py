@@ -33,6 +33,8 @@ IntArray = npt.NDArray[np.intp]
 SUPPORT_K = 3  # how many of an intent's best examples the "support" part of a score averages
 FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
 CONTEXT_FACTOR = 0.5  # an unknown context word ("said", "years", "heavily") weighs this share
+KEY_SHARE = 0.1  # a word in this share of an intent's examples is fully typical of it
+ANSWER_SHARE = 0.02  # a word only the intent's answer uses counts as in this share of examples
 BIGRAM_FACTOR = 0.5  # two words in a row ("how long", "are you") weigh this share of their rarity
 
 _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -119,19 +121,54 @@ class PackIndex:
             for s in stems:
                 self.stem_ids.setdefault(s, len(self.stem_ids))
         n_stems, n_examples = len(self.stem_ids), len(examples)
-        postings: list[list[int]] = [[] for _ in range(n_stems)]
-        intent_sets: list[set[int]] = [set() for _ in range(n_stems)]
-        for e, stems in enumerate(example_stems):
-            for s in stems:
-                postings[self.stem_ids[s]].append(e)
-                intent_sets[self.stem_ids[s]].add(intent_of[e])
-        for i, answer in enumerate(answer_stems):
-            for s in answer:
-                intent_sets[self.stem_ids[s]].add(i)
-
         n_intents = max(len(self.intents), 1)
+        sizes = np.asarray([max(b - a, 1) for a, b in spans] or [1], dtype=np.float64)
+
+        # Every (stem, example) pair once, as flat arrays; postings are slices of them by stem.
+        pair_example = np.repeat(
+            np.arange(n_examples, dtype=np.intp), [len(s) for s in example_stems]
+        )
+        pair_stem = np.fromiter(
+            (self.stem_ids[s] for stems in example_stems for s in stems),
+            dtype=np.intp,
+            count=len(pair_example),
+        )
+        order = np.argsort(pair_stem, kind="stable")
+        cuts = np.searchsorted(pair_stem[order], np.arange(n_stems + 1))
+        by_stem = pair_example[order]
+        self.example_postings: tuple[IntArray, ...] = tuple(
+            by_stem[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        )
+
+        # (stem, intent) pairs with how many of the intent's examples use the stem; a stem
+        # only the intent's answer uses counts as ANSWER_SHARE of its examples.
+        in_examples, counts = np.unique(
+            pair_stem * n_intents + self.example_intent[pair_example], return_counts=True
+        )
+        in_answers = np.unique(
+            np.fromiter(
+                (self.stem_ids[s] * n_intents + i for i, a in enumerate(answer_stems) for s in a),
+                dtype=np.intp,
+            )
+        )
+        keys = np.union1d(in_examples, in_answers)
+        key_stem, key_intent = keys // n_intents, keys % n_intents
+        share = np.full(len(keys), ANSWER_SHARE)
+        share[np.searchsorted(keys, in_examples)] = counts / sizes[key_intent[
+            np.searchsorted(keys, in_examples)
+        ]]
+        cuts = np.searchsorted(key_stem, np.arange(n_stems + 1))
+        self.intent_postings: tuple[IntArray, ...] = tuple(
+            key_intent[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        )
+        # how typical each stem is of each intent it occurs in, 0-1, aligned with intent_postings
+        typical = np.minimum(1.0, share / KEY_SHARE)
+        self.intent_typical: tuple[FloatArray, ...] = tuple(
+            typical[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        )
+
         self.unknown_idf = math.log(1 + n_intents)
-        idf = np.array([math.log(1 + n_intents / len(ints)) for ints in intent_sets])
+        idf = np.log1p(n_intents / np.maximum(np.diff(cuts), 1))
         factor = np.array(
             [
                 FUNCTION_FACTOR if s in self.function_stems else BIGRAM_FACTOR if " " in s else 1.0
@@ -139,16 +176,9 @@ class PackIndex:
             ]
         )
         self.stem_weight: FloatArray = (idf * factor).astype(np.float64)
-        self.example_postings: tuple[IntArray, ...] = tuple(
-            np.asarray(p, dtype=np.intp) for p in postings
-        )
-        self.intent_postings: tuple[IntArray, ...] = tuple(
-            np.asarray(sorted(s), dtype=np.intp) for s in intent_sets
-        )
-        self.example_weight: FloatArray = np.array(
-            [sum(self.stem_weight[self.stem_ids[s]] for s in stems) for stems in example_stems],
-            dtype=np.float64,
-        ).reshape(n_examples)
+        self.example_weight: FloatArray = np.bincount(
+            pair_example, weights=self.stem_weight[pair_stem], minlength=n_examples
+        ).astype(np.float64)
         self.example_chars: tuple[str, ...] = tuple(
             _char_form(ex.normalized.split()) for ex in examples
         )

@@ -178,6 +178,7 @@ ABBREVIATIONS: Final = MappingProxyType(
         "inpt": "inpatient",
         "op": "outpatient",
         "convo": "conversation",
+        "versus": "vs",
     }
 )
 
@@ -297,6 +298,7 @@ MISSPELLINGS: Final = MappingProxyType(
         "centres": "centers",
         "recieve": "receive",
         "untill": "until",
+        "overnite": "overnight",
         "tomorow": "tomorrow",
         "tommorow": "tomorrow",
         "tommorrow": "tomorrow",
@@ -372,7 +374,7 @@ FUNCTION_WORDS: Final = _words(
     please um uh hmm oh well ok okay really actually basically let lets get got go going
     want wanted wanting wondering wonder curious know tell ask asking question questions
     thing things like would
-    exactly guys stuff sorry lol haha honestly literally probably pretty anyway anyways btw
+    per via exactly guys stuff sorry lol haha honestly literally probably pretty anyway anyways btw
     currently somewhere anywhere somehow kind sort
     """
 )
@@ -462,6 +464,7 @@ RELATED_GROUPS: Final = (
     "therapy, therapies, counseling, psychotherapy",
     "therapist, therapists, counselor, counselors, clinician, clinicians",
     "alcohol, drinking, drinks, drank, drunk, drinker, drinkers, booze, liquor",
+    "severe, serious, heavy, extreme",
     (
         "drug, drugs, substance, substances, opioid, opioids, opiates, heroin, fentanyl, cocaine, "
         "meth, methamphetamine, pills, painkillers, marijuana, weed, cannabis, benzos, narcotics"

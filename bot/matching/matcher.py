@@ -24,11 +24,11 @@ from bot.matching.scoring import Scores, Scoring, score
 OUT_OF_SCOPE = "out_of_scope"
 RANKING_SIZE = 5
 MAX_CHARS = 2000  # longer messages are matched on their start; keeps the time bounded
-MIN_WORDS_TO_SPLIT = 12  # shorter messages are scored whole: "Hi! How long is it?"
+MIN_WORDS_TO_SPLIT = 8  # shorter messages are scored whole: "Hi! How long is it?"
 MAX_SENTENCES = 6  # sentences of a longer message scored on their own, besides the whole
 # A sentence ends at ? ! or a line break, and at . ; : followed by a space or the end, but
 # not inside "I.O.P." or "a.m." or "2.5 hours".
-_SENTENCE_END = re.compile(r"(?:(?<=[^\s.]{2})\.|[;:])(?=\s|$)|[?!\n]+")
+_SENTENCE_END = re.compile(r"(?:(?<=[^\s.]{2})\.|[;:,])(?=\s|$)|[?!\n]+")
 # "do you take insurance and how long is it": a second question joined by "and" / "also".
 _SECOND_QUESTION = re.compile(
     r"[,;]?\s+(?:and|also|plus)\s+(?=(?:how|what|where|when|who|why|which|do|does|did|is|are"

@@ -33,6 +33,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
@@ -40,6 +41,16 @@ from bot.matching import lexicon
 from bot.matching.speller import Speller, stem
 
 NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
+PACK_TEXT_CACHE: Final = 16384  # pack texts whose tokens are remembered (a pack has ~2,000)
+# Whole tokens and what they stand for: numbers, misspellings, chat-speak, contractions.
+_TOKEN_MAP: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **lexicon.NUMBERS,
+        **lexicon.MISSPELLINGS,
+        **lexicon.ABBREVIATIONS,
+        **lexicon.CONTRACTIONS,
+    }
+)
 
 _SLASH_FORMS: Final = (
     (re.compile(r"\bw/o\b"), " without "),
@@ -163,37 +174,40 @@ class Normalizer:
         examples: Iterable[str] = (),
         vocabulary: Iterable[str] = (),
     ) -> None:
-        self._map: Mapping[str, str] = {
-            **lexicon.NUMBERS,
-            **lexicon.MISSPELLINGS,
-            **lexicon.ABBREVIATIONS,
-            **lexicon.CONTRACTIONS,
-        }
         self._phrases = _PhraseTable(lexicon.PHRASES)
         pairs: dict[str, str] = {}
         synonym_words: list[str] = []
         for canonical, variants in synonyms.items():
-            target = self._tokens(canonical)
+            target = list(_pack_tokens(canonical))
             synonym_words += target
             for variant in variants:
-                source = self._tokens(variant)
+                source = list(_pack_tokens(variant))
                 synonym_words += source
                 if source and target and source != target:
                     pairs[" ".join(self._rewrite(source))] = " ".join(self._rewrite(target))
         self._synonyms = _PhraseTable(pairs)
-        texts = [self._tokens(text) for text in examples]
+        example_texts = list(examples)
+        vocabulary_texts = list(vocabulary)
+        texts = [_pack_tokens(text) for text in example_texts]
         known = [w for tokens in texts for w in tokens]
         if known:
             known += [*lexicon.FUNCTION_WORDS, *lexicon.QUESTION_WORDS, *lexicon.NEGATIONS]
             known += [*lexicon.NUMBERS, *synonym_words]
             known += [w for group in lexicon.RELATED for m in group for w in m.split()]
             known += lexicon.COMMON_WORDS
-            known += [w for text in vocabulary for w in self._tokens(text)]
-        normalized = [self._synonyms(self._rewrite(t)) for t in texts]
+            known += [w for text in vocabulary_texts for w in _pack_tokens(text)]
+        normalized = [self._synonyms(self._rewrite(list(t))) for t in texts]
         words = {*known, *(w for t in normalized for w in t)}
         self._stems: Mapping[str, str] = {w: stem(w) for w in words}
         self._speller = Speller(known, self._stems)
         self._related = _PhraseTable(_related_pairs([" ".join(t) for t in normalized], self._stems))
+        # The pack's own texts are normalized once here: the index reads every one of them,
+        # and a matcher is built often (each reload, each round of the validator's checks).
+        # Their words are all known, so the speller has nothing to do for them.
+        self._pack_texts: dict[str, Normalized] = {}
+        for text, words in zip(example_texts, normalized, strict=True):
+            log: list[tuple[str, str]] = []
+            self._pack_texts[text] = Normalized(" ".join(self._related(words, log)), tuple(log))
 
     def __call__(self, text: str) -> str:
         return self.analyze(text).text
@@ -204,7 +218,10 @@ class Normalizer:
 
     def analyze(self, text: str) -> Normalized:
         """Normalize, also telling which typos were corrected."""
-        tokens = self._tokens(text)
+        done = self._pack_texts.get(text)
+        if done is not None:
+            return done
+        tokens = _tokens(text)
         corrections: list[tuple[str, str]] = []
         if self._speller:
             fixed: list[str] = []
@@ -214,21 +231,10 @@ class Normalizer:
                     fixed.append(token)
                 else:
                     corrections.append((token, correction))
-                    fixed += self._map_tokens(correction.split())
+                    fixed += _map_tokens(correction.split())
             tokens = fixed
         words = self._related(self._synonyms(self._rewrite(tokens)), corrections)
         return Normalized(" ".join(words), tuple(corrections))
-
-    def _tokens(self, text: str) -> list[str]:
-        """Unicode, case, contractions, punctuation and the token tables: everything but phrases."""
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTE_TABLE)
-        text = _strip_latin_accents(text).casefold()
-        if "/" in text or "&" in text:
-            for pattern, replacement in _SLASH_FORMS:
-                text = pattern.sub(replacement, text)
-        if "'" in text:
-            text = _expand_apostrophes(text)
-        return self._map_tokens(_words(text))
 
     def _rewrite(self, tokens: list[str]) -> list[str]:
         for _ in range(
@@ -240,18 +246,42 @@ class Normalizer:
             tokens = rewritten
         return tokens
 
-    def _map_tokens(self, tokens: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        for token in tokens:
-            mapped = self._map.get(token)
-            if mapped is not None:
-                out += mapped.split()
-            elif _HAS_DIGIT.search(token) and not token.isdigit():
-                for part in _LETTERS_DIGITS.findall(token):
-                    out += self._map.get(part, part).split()
-            else:
-                out.append(token)
-        return out
+
+
+def _tokens(text: str) -> list[str]:
+    """Unicode, case, contractions, punctuation and the token tables: everything but phrases."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_TABLE)
+    text = _strip_latin_accents(text).casefold()
+    if "/" in text or "&" in text:
+        for pattern, replacement in _SLASH_FORMS:
+            text = pattern.sub(replacement, text)
+    if "'" in text:
+        text = _expand_apostrophes(text)
+    return _map_tokens(_words(text))
+
+
+@lru_cache(maxsize=PACK_TEXT_CACHE)
+def _pack_tokens(text: str) -> tuple[str, ...]:
+    """``_tokens`` of a pack's text (example, answer, synonym), remembered per process.
+
+    Only the pack's own texts come here, never a visitor's message: those are
+    not kept anywhere.
+    """
+    return tuple(_tokens(text))
+
+
+def _map_tokens(tokens: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        mapped = _TOKEN_MAP.get(token)
+        if mapped is not None:
+            out += mapped.split()
+        elif _HAS_DIGIT.search(token) and not token.isdigit():
+            for part in _LETTERS_DIGITS.findall(token):
+                out += _TOKEN_MAP.get(part, part).split()
+        else:
+            out.append(token)
+    return out
 
 
 def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[str, str]:
@@ -259,14 +289,14 @@ def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[st
 
     A single word counts as used when any form of it is ("therapies" when the pack says "therapy").
     """
-    padded = [f" {e} " for e in examples]
+    joined = " " + "  ".join(examples) + " "  # " a b  c d ": every word has a space each side
     used: Counter[str] = Counter()
     for word, n in Counter(w for e in examples for w in set(e.split())).items():
         used[stems.get(word) or stem(word)] += n
     pairs: dict[str, str] = {}
     for group in lexicon.RELATED:
         uses = {
-            m: sum(f" {m} " in e for e in padded) if " " in m else used[stems.get(m) or stem(m)]
+            m: joined.count(f" {m} ") if " " in m else used[stems.get(m) or stem(m)]
             for m in group
         }
         target = max(group, key=lambda m: uses[m])

@@ -41,8 +41,9 @@ class Scoring:
     beta: float = 1.5  # >1: "all of the example's words are there" outweighs "nothing extra"
     support: float = 0.50  # share of the mean of the intent's best few examples
     coverage: float = 0.30  # share of the intent-wide coverage of the message
-    unknown: float = 0.80  # how much of the score a message of only unknown words loses
-    unknown_power: float = 1.5  # >1 forgives a few unknown words, still sinks mostly-unknown text
+    keyword: float = 0.15  # share of the "typical words" score: coverage weighted by how typical
+    unknown: float = 1.0  # how much of the score a message of only unknown words loses
+    unknown_power: float = 1.0  # >1 forgives a few unknown words, still sinks mostly-unknown text
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def score(index: PackIndex, sc: Scoring, query: Query) -> Scores:
         zeros = np.zeros(n_examples)
         return Scores(query, zeros, zeros, zeros, np.zeros(n_intents), 0.0, np.zeros(n_intents))
 
-    shared = _weighted_hits(index.example_postings, query, n_examples)
-    covered = _weighted_hits(index.intent_postings, query, n_intents)
+    shared = _example_hits(index, query)
+    covered, typical = _intent_hits(index, query)
     b2 = sc.beta * sc.beta
     token = (1.0 + b2) * shared / (query.total_weight + b2 * index.example_weight)
     ratios = process.cdist([query.chars], index.example_chars, scorer=fuzz.ratio, workers=1)
@@ -81,19 +82,31 @@ def score(index: PackIndex, sc: Scoring, query: Query) -> Scores:
     coverage = covered / query.total_weight if query.total_weight > 0 else covered
     unknown_share = query.unknown_weight / query.content_weight if query.content_weight else 0.0
     penalty = sc.unknown * unknown_share**sc.unknown_power
-    blended = (1.0 - sc.coverage) * best + sc.coverage * coverage
+    key = typical / query.total_weight if query.total_weight > 0 else typical
+    blended = (1.0 - sc.coverage - sc.keyword) * best + sc.coverage * coverage + sc.keyword * key
     intent = np.clip(blended * (1.0 - penalty), 0.0, 1.0)
     return Scores(query, token, char, example, coverage, penalty, intent)
 
 
-def _weighted_hits(postings: tuple[np.ndarray, ...], query: Query, size: int) -> FloatArray:
-    """For each row (example or intent): the summed weight of the query stems it contains."""
+def _example_hits(index: PackIndex, query: Query) -> FloatArray:
+    """For each example: the summed weight of the message's stems it contains."""
+    n = len(index.examples)
     if not query.stem_ids.size:
-        return np.zeros(size)
-    lists = [postings[s] for s in query.stem_ids]
-    hits = np.bincount(
-        np.concatenate(lists),
-        weights=np.repeat(query.weights, [p.size for p in lists]),
-        minlength=size,
-    )
-    return hits.astype(np.float64)
+        return np.zeros(n)
+    lists = [index.example_postings[s] for s in query.stem_ids.tolist()]
+    weights = np.repeat(query.weights, [p.size for p in lists])
+    return np.bincount(np.concatenate(lists), weights=weights, minlength=n).astype(np.float64)
+
+
+def _intent_hits(index: PackIndex, query: Query) -> tuple[FloatArray, FloatArray]:
+    """For each intent: the summed weight of the message's stems it uses, plain and by typicality."""
+    n = len(index.intents)
+    if not query.stem_ids.size:
+        return np.zeros(n), np.zeros(n)
+    ids = query.stem_ids.tolist()
+    lists = [index.intent_postings[s] for s in ids]
+    rows = np.concatenate(lists)
+    weights = np.repeat(query.weights, [p.size for p in lists])
+    typical = weights * np.concatenate([index.intent_typical[s] for s in ids])
+    covered = np.bincount(rows, weights=weights, minlength=n).astype(np.float64)
+    return covered, np.bincount(rows, weights=typical, minlength=n).astype(np.float64)

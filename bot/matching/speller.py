@@ -25,10 +25,16 @@ import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.matching import english
+
 MIN_SWAP_LENGTH = 4  # from here a swap of neighbouring letters ("waht")
 MIN_EDIT_LENGTH = 6  # from here any single edit: shorter real words are too often one edit
 # from a pack word ("heard" / "head", "small" / "shall")
 LONG_WORD = 9  # from here two edits
+REAL_WORD_SWAPS_ONLY = True
+MIN_TYPO_SWAP = 3  # from here a swap ("hwo"), for a token that is no English word
+MIN_TYPO_EDIT = 3  # from here any single edit, for a token that is no English word
+LONG_TYPO = 7  # from here two edits, for a token that is no English word
 MIN_PART = 3  # shortest part of a split compound
 _REPEAT = re.compile(r"(\w)\1+")
 _RUN_OF_THREE = re.compile(r"(\w)\1{2,}")
@@ -75,10 +81,11 @@ class Speller:
         if not word.isalpha() or self.knows(word):
             return None
         stretched = self._unstretched(word)
-        if stretched is not None or len(word) < MIN_SWAP_LENGTH:
+        short = len(word) < (MIN_SWAP_LENGTH if english.is_word(word) else MIN_TYPO_SWAP)
+        if stretched is not None or short:
             return stretched
         fixed = self._closest(word)
-        if fixed is not None:
+        if fixed is not None or english.is_word(word):  # "homework" is not "home work"
             return fixed
         for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
@@ -103,13 +110,17 @@ class Speller:
     def _closest(self, word: str) -> str | None:
         """Nearest known word; failing that, nearest stem ("uailor" -> "tailor" of "tailored")."""
         found = self._search(word, self._words)
-        if found is None and len(word) >= MIN_EDIT_LENGTH:
+        if found is None and len(word) >= MIN_EDIT_LENGTH and not english.is_word(word):
             found = self._search(stem(word), self._stem_words)
         return found
 
     def _search(self, word: str, table: dict[int, tuple[str, ...]]) -> str | None:
-        limit = 2 if len(word) >= LONG_WORD else 1
-        swap_only = len(word) < MIN_EDIT_LENGTH
+        if english.is_word(word):  # a real word: only the likeliest slip, two letters swapped
+            limit = 1
+            swap_only = REAL_WORD_SWAPS_ONLY or len(word) < MIN_EDIT_LENGTH
+        else:  # not a word at all: a typo of something, so look further
+            limit = 2 if len(word) >= LONG_TYPO else 1
+            swap_only = len(word) < MIN_TYPO_EDIT
         best: tuple[int, bool, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
             if swap_only and length != len(word):

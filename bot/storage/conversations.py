@@ -1,8 +1,8 @@
-"""Conversations and their messages: the queries, with personal data encrypted on the way in.
+"""Conversations and their messages: reads, and the pieces the turn writes are built from.
 
-Functions take an open connection, so callers decide the transaction (the chat
-service puts a whole turn, and any assessment request it produces, in one).
-The dialogue state is stored as encrypted JSON because it holds form answers.
+Functions take an open connection, so callers decide the transaction. Writes of
+chat turns go through ``bot.storage.turns`` (batched by the group-commit writer).
+Text and the dialogue state (which holds form answers) are only stored encrypted.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,17 @@ from bot.settings import Settings
 from bot.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright downloads no browser here
+# Headless on a closed network: without these, Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 SettingsFactory = Callable[..., Settings]
 
@@ -51,3 +63,14 @@ async def client(
 ) -> TestClient[Any, Any]:
     """A client of ``create_app(settings())`` on a real local server."""
     return await aiohttp_client(create_app(settings(), runtime=demo_runtime))
+
+
+@pytest.fixture(scope="session")
+def chromium_launch() -> dict[str, Any]:
+    """Launch options for Debian's Chromium: skipped without it locally, a failure under CI=true."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; run scripts/ensure-browser"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}

@@ -1,15 +1,21 @@
 """What the matcher precomputes from a content pack, and how it reads a message against it.
 
-Words are compared as Snowball stems ("therapies" and "therapy" meet).
-Each stem weighs its inverse intent frequency: a word found in one intent's
-examples tells much more than one found in every intent. Function words
-("the", "is", "you") weigh a fraction of that, so they decide nothing alone
-but still separate "for me" from "for my son".
+Words are compared as Snowball stems ("therapies" and "therapy" meet), and
+so are pairs of neighbouring words ("how long", "are you"), which carry a
+little of the word order. Each stem weighs its inverse intent frequency: a
+word found in one intent's examples tells much more than one found in every
+intent. Function words ("the", "is", "you") weigh a fraction of that, so they
+decide nothing alone but still separate "for me" from "for my son".
+
+For each intent the index also knows how *typical* each stem is of it: a
+word that a tenth or more of its examples use ("insurance" for
+insurance_cost) is fully typical, a word one example of fifty uses barely.
 
 A message word that neither an example nor an answer uses (after the
 normalizer's typo fixes) is *unknown*: the share of the message's weight in
 unknown words is what lets the matcher turn down "do you offer detox" when no
-intent talks about detox.
+intent talks about detox. Unknown words that only tell the story around a
+question ("said", "years", "finally") weigh less than unknown topic words.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +37,7 @@ from bot.matching.speller import stem
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+_T = TypeVar("_T", bound=np.generic)
 
 SUPPORT_K = 3  # how many of an intent's best examples the "support" part of a score averages
 FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
@@ -124,9 +133,9 @@ class PackIndex:
         n_intents = max(len(self.intents), 1)
         sizes = np.asarray([max(b - a, 1) for a, b in spans] or [1], dtype=np.float64)
 
-        # Every (stem, example) pair once, as flat arrays; postings are slices of them by stem.
+        # Every (stem, example) pair once, as flat arrays: postings are their slices by stem.
         pair_example = np.repeat(
-            np.arange(n_examples, dtype=np.intp), [len(s) for s in example_stems]
+            np.arange(n_examples, dtype=np.intp), list(map(len, example_stems))
         )
         pair_stem = np.fromiter(
             (self.stem_ids[s] for stems in example_stems for s in stems),
@@ -134,41 +143,33 @@ class PackIndex:
             count=len(pair_example),
         )
         order = np.argsort(pair_stem, kind="stable")
-        cuts = np.searchsorted(pair_stem[order], np.arange(n_stems + 1))
-        by_stem = pair_example[order]
-        self.example_postings: tuple[IntArray, ...] = tuple(
-            by_stem[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        self.example_postings: tuple[IntArray, ...] = _slices(
+            pair_stem[order], pair_example[order], n_stems
         )
 
-        # (stem, intent) pairs with how many of the intent's examples use the stem; a stem
-        # only the intent's answer uses counts as ANSWER_SHARE of its examples.
+        # (stem, intent) pairs, with the share of the intent's examples that use the stem; a
+        # stem only the intent's answer uses counts as used by ANSWER_SHARE of its examples.
         in_examples, counts = np.unique(
             pair_stem * n_intents + self.example_intent[pair_example], return_counts=True
         )
-        in_answers = np.unique(
-            np.fromiter(
-                (self.stem_ids[s] * n_intents + i for i, a in enumerate(answer_stems) for s in a),
-                dtype=np.intp,
-            )
+        in_answers = np.fromiter(
+            (self.stem_ids[s] * n_intents + i for i, a in enumerate(answer_stems) for s in a),
+            dtype=np.intp,
         )
-        keys = np.union1d(in_examples, in_answers)
+        keys = np.union1d(in_examples, in_answers)  # sorted: by stem, then by intent
         key_stem, key_intent = keys // n_intents, keys % n_intents
         share = np.full(len(keys), ANSWER_SHARE)
-        share[np.searchsorted(keys, in_examples)] = counts / sizes[key_intent[
-            np.searchsorted(keys, in_examples)
-        ]]
-        cuts = np.searchsorted(key_stem, np.arange(n_stems + 1))
-        self.intent_postings: tuple[IntArray, ...] = tuple(
-            key_intent[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
-        )
+        where = np.searchsorted(keys, in_examples)
+        share[where] = counts / sizes[key_intent[where]]
+        self.intent_postings: tuple[IntArray, ...] = _slices(key_stem, key_intent, n_stems)
         # how typical each stem is of each intent it occurs in, 0-1, aligned with intent_postings
-        typical = np.minimum(1.0, share / KEY_SHARE)
-        self.intent_typical: tuple[FloatArray, ...] = tuple(
-            typical[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        self.intent_typical: tuple[FloatArray, ...] = _slices(
+            key_stem, np.minimum(1.0, share / KEY_SHARE), n_stems
         )
+        intents_per_stem = np.bincount(key_stem, minlength=n_stems)
 
         self.unknown_idf = math.log(1 + n_intents)
-        idf = np.log1p(n_intents / np.maximum(np.diff(cuts), 1))
+        idf = np.log1p(n_intents / np.maximum(intents_per_stem, 1))
         factor = np.array(
             [
                 FUNCTION_FACTOR if s in self.function_stems else BIGRAM_FACTOR if " " in s else 1.0
@@ -245,7 +246,13 @@ def answer_texts(pack: ContentPack) -> dict[str, list[str]]:
 
 def _bigrams(roots: Sequence[str]) -> list[str]:
     """Stems of neighbouring words joined by a space (no stem holds one): word order, a little."""
-    return [f"{a} {b}" for a, b in zip(roots, roots[1:], strict=False)]
+    return [f"{a} {b}" for a, b in pairwise(roots)]
+
+
+def _slices(keys: IntArray, values: npt.NDArray[_T], n: int) -> tuple[npt.NDArray[_T], ...]:
+    """``values`` cut into one array per key 0..n-1; ``keys`` is sorted and aligned with them."""
+    cuts = np.searchsorted(keys, np.arange(n + 1))
+    return tuple(values[a:b] for a, b in pairwise(cuts.tolist()))
 
 
 def _char_form(words: Sequence[str]) -> str:

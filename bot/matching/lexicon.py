@@ -518,5 +518,7 @@ COMMON_WORDS: Final = _words(
     half quite quiet rather maybe perhaps often always sometimes already there their three
     where were form from then than trail trial angle angel effect affect accept except diary
     dairy casual causal adopt adapt advice advise breath breathe
+    wifi app apps online website internet iphone android google youtube facebook
+    instagram tiktok netflix covid zoom uber amazon
     """
 )

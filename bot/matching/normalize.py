@@ -205,9 +205,9 @@ class Normalizer:
         # and a matcher is built often (each reload, each round of the validator's checks).
         # Their words are all known, so the speller has nothing to do for them.
         self._pack_texts: dict[str, Normalized] = {}
-        for text, words in zip(example_texts, normalized, strict=True):
+        for text, tokens in zip(example_texts, normalized, strict=True):
             log: list[tuple[str, str]] = []
-            self._pack_texts[text] = Normalized(" ".join(self._related(words, log)), tuple(log))
+            self._pack_texts[text] = Normalized(" ".join(self._related(tokens, log)), tuple(log))
 
     def __call__(self, text: str) -> str:
         return self.analyze(text).text
@@ -245,7 +245,6 @@ class Normalizer:
                 break
             tokens = rewritten
         return tokens
-
 
 
 def _tokens(text: str) -> list[str]:
@@ -296,8 +295,7 @@ def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[st
     pairs: dict[str, str] = {}
     for group in lexicon.RELATED:
         uses = {
-            m: joined.count(f" {m} ") if " " in m else used[stems.get(m) or stem(m)]
-            for m in group
+            m: joined.count(f" {m} ") if " " in m else used[stems.get(m) or stem(m)] for m in group
         }
         target = max(group, key=lambda m: uses[m])
         if uses[target]:

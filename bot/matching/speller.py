@@ -2,16 +2,24 @@
 
 A word the pack already knows (as written, or as another form of the same
 stem: "counselors" for "counselor") is left alone. Anything else is tried
-as a typo of a known word: one edit for words of six letters or more (two
-from nine letters), only a swap of two neighbouring letters for four- and
-five-letter words ("waht"), nothing for shorter ones. Short real words are
-too often one edit from a pack word ("heard" / "head") to correct freely.
-Edits are counted as optimal string alignment, so a swap is one edit. When
-no word is close enough, a glued pair of known words is split ("chatbot").
+as a typo of a known word, and how far the speller looks depends on whether
+the token is an English word at all (``english``):
+
+* not a word ("hoirs", "waht", "insurnce"): a typo, so any single edit from
+  three letters ("hwo" -> "how", "hous" -> "hours"), two edits from seven,
+  and failing that the nearest stem ("uailor" -> "tailor" of "tailored");
+* a real word the pack does not use ("heard", "weight", "online"): only two
+  neighbouring letters swapped, from four letters ("form" -> "from"). A real
+  word one letter from a pack word ("heard" / "head") is what was meant.
+
+Letters held down are undone first ("heyyy", "thankss"). Edits are counted
+as optimal string alignment, so a swap is one edit. When no word is close
+enough, a non-word made of two known words is split ("familytherapy");
+"homework" is a word and stays whole.
 
 Correcting only *towards the pack's words* is what keeps this safe: a real
-English word the pack never uses is either left alone (and counts as
-unknown) or lands on a pack word one letter away.
+English word the pack never uses is left alone (and counts as unknown), and
+a non-word lands on a pack word or nowhere.
 """
 
 from __future__ import annotations
@@ -27,14 +35,10 @@ from rapidfuzz.distance import OSA
 
 from bot.matching import english
 
-MIN_SWAP_LENGTH = 4  # from here a swap of neighbouring letters ("waht")
-MIN_EDIT_LENGTH = 6  # from here any single edit: shorter real words are too often one edit
-# from a pack word ("heard" / "head", "small" / "shall")
-LONG_WORD = 9  # from here two edits
-REAL_WORD_SWAPS_ONLY = True
-MIN_TYPO_SWAP = 3  # from here a swap ("hwo"), for a token that is no English word
-MIN_TYPO_EDIT = 3  # from here any single edit, for a token that is no English word
-LONG_TYPO = 7  # from here two edits, for a token that is no English word
+MIN_SWAP_LENGTH = 4  # a real word from here may be two swapped letters ("form" / "from")
+MIN_TYPO_LENGTH = 3  # a non-word from here may be any single edit ("hwo", "ths")
+LONG_TYPO = 7  # a non-word from here may be two edits ("insurnce" is one, "insurrnace" two)
+MIN_STEM_SEARCH = 6  # a non-word from here may be a typo of a known word's stem
 MIN_PART = 3  # shortest part of a split compound
 _REPEAT = re.compile(r"(\w)\1+")
 _RUN_OF_THREE = re.compile(r"(\w)\1{2,}")
@@ -81,11 +85,13 @@ class Speller:
         if not word.isalpha() or self.knows(word):
             return None
         stretched = self._unstretched(word)
-        short = len(word) < (MIN_SWAP_LENGTH if english.is_word(word) else MIN_TYPO_SWAP)
-        if stretched is not None or short:
+        real = english.is_word(word)
+        if stretched is not None or len(word) < (MIN_SWAP_LENGTH if real else MIN_TYPO_LENGTH):
             return stretched
-        fixed = self._closest(word)
-        if fixed is not None or english.is_word(word):  # "homework" is not "home work"
+        fixed = self._search(word, self._words, real)
+        if fixed is None and not real and len(word) >= MIN_STEM_SEARCH:
+            fixed = self._search(stem(word), self._stem_words, real)
+        if fixed is not None or real:  # "homework" is not "home work"
             return fixed
         for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
@@ -107,23 +113,12 @@ class Speller:
                 return candidate
         return None
 
-    def _closest(self, word: str) -> str | None:
-        """Nearest known word; failing that, nearest stem ("uailor" -> "tailor" of "tailored")."""
-        found = self._search(word, self._words)
-        if found is None and len(word) >= MIN_EDIT_LENGTH and not english.is_word(word):
-            found = self._search(stem(word), self._stem_words)
-        return found
-
-    def _search(self, word: str, table: dict[int, tuple[str, ...]]) -> str | None:
-        if english.is_word(word):  # a real word: only the likeliest slip, two letters swapped
-            limit = 1
-            swap_only = REAL_WORD_SWAPS_ONLY or len(word) < MIN_EDIT_LENGTH
-        else:  # not a word at all: a typo of something, so look further
-            limit = 2 if len(word) >= LONG_TYPO else 1
-            swap_only = len(word) < MIN_TYPO_EDIT
+    def _search(self, word: str, table: dict[int, tuple[str, ...]], real: bool) -> str | None:
+        """The nearest word of ``table`` within reach: a swap for a real word, edits for a typo."""
+        limit = 2 if not real and len(word) >= LONG_TYPO else 1
         best: tuple[int, bool, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
-            if swap_only and length != len(word):
+            if real and length != len(word):
                 continue
             choices = table.get(length)
             if not choices:
@@ -131,7 +126,7 @@ class Speller:
             for candidate, distance, _ in process.extract(
                 word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
             ):
-                if swap_only and sorted(candidate) != sorted(word):
+                if real and sorted(candidate) != sorted(word):
                     continue
                 # a swap of two letters is the likeliest slip: "alter" is "later", not "after"
                 key = (

@@ -9,7 +9,6 @@ request off the test origins or logged anything unexpected.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,16 +38,6 @@ from bot.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TITLE = "Questions? Chat with us"  # the demo page's data-title
@@ -228,23 +217,11 @@ def serve_bot(tmp_path: Path) -> Callable[..., AbstractAsyncContextManager[Live]
 # ---- the browser --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium; skipped without it locally, but CI must have it (scripts/ensure-browser)."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} is missing; run scripts/ensure-browser"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
+async def browser(chromium_launch: dict[str, Any]) -> AsyncIterator[Browser]:
+    """One Chromium per test module (the chromium_launch fixture is in tests/conftest.py)."""
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
+        launched = await playwright.chromium.launch(**chromium_launch)
         yield launched
         await launched.close()
 

@@ -7,10 +7,9 @@ A test message carrying HTML checks that message text is escaped, not run.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -18,23 +17,7 @@ from click.testing import CliRunner
 from bot.editor.cli import test_cmd as iop_bot_test
 
 MakePack = Callable[..., Path]  # the make_pack fixture of conftest.py
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = "<img src=x onerror=alert(1)> how long is the program"
-
-
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
 
 
 @pytest.fixture
@@ -53,14 +36,15 @@ def report(make_pack: MakePack, tmp_path: Path) -> Path:
     return out / "report.html"
 
 
-async def test_report_shows_matrix_and_histogram_without_requests(report: Path) -> None:
-    _need_chromium()
+async def test_report_shows_matrix_and_histogram_without_requests(
+    report: Path, chromium_launch: dict[str, Any]
+) -> None:
     from playwright.async_api import async_playwright
 
     requested: list[str] = []
     dialogs: list[str] = []
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(**chromium_launch)
         try:
             page = await browser.new_page()
             page.on("request", lambda request: requested.append(request.url))

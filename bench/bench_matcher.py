@@ -1,12 +1,18 @@
 """Benchmark and evaluate the intent matcher.
 
     python bench/bench_matcher.py            # speed on the demo pack and a 5,000-example pack,
-                                             # then the figures on tests/content/heldout.yml
-    python bench/bench_matcher.py --sweep    # also the threshold sweep on heldout_dev.yml
+                                             # then the figures on the development set
+                                             # (tests/content/heldout_dev.yml), the same set
+                                             # with a typo in every answerable message, and a
+                                             # 5-fold cross-validation over the pack's examples
+    python bench/bench_matcher.py --sweep    # also the threshold sweep on all of those
     python bench/bench_matcher.py --verbose  # also list every miss and false accept
+    python bench/bench_matcher.py --test     # also the figures on the test set
+                                             # (tests/content/heldout.yml): for the final
+                                             # measurement only, never for tuning
 
-Speed is per message, one core, after a warm-up pass. The synthetic pack is
-generated here with a fixed seed, so runs are comparable.
+Speed is per message, one core, after a warm-up pass. The synthetic pack and
+the typos are generated here with fixed seeds, so runs are comparable.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from bot.content import ContentPack, Intent, load_pack
-from bot.matching.evaluation import HeldOut, evaluate, sweep
+from bot.dialogue.replies import REQUIRED_INTENTS
+from bot.matching.evaluation import Figures, HeldOut, cross_validate, evaluate, sweep
 from bot.matching.matcher import Matcher
 from bot.settings import Settings
 
@@ -131,6 +138,54 @@ def load_heldout(path: Path) -> HeldOut:
     return HeldOut.from_mapping(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
 
 
+def with_typos(heldout: HeldOut, seed: int = 11) -> HeldOut:
+    """The same set with one slip in a word of three letters or more of every answerable message:
+    two letters swapped, one dropped, one doubled or one replaced."""
+    rng = random.Random(seed)
+    typed = []
+    for text, intent in heldout.in_scope:
+        words = text.split()
+        long_enough = [i for i, w in enumerate(words) if len(w) >= 3 and w.isalpha()]
+        if long_enough:
+            i = rng.choice(long_enough)
+            w, k = words[i], rng.randrange(1, len(words[i]) - 1)
+            words[i] = rng.choice(
+                [
+                    w[:k] + w[k + 1] + w[k] + w[k + 2 :],
+                    w[:k] + w[k + 1 :],
+                    w[:k] + w[k] + w[k:],
+                    w[:k] + rng.choice(string.ascii_lowercase) + w[k + 1 :],
+                ]
+            )
+        typed.append((" ".join(words), intent))
+    return HeldOut(tuple(typed), heldout.out_of_scope, heldout.near_domain)
+
+
+def asked_intents(pack: ContentPack) -> set[str]:
+    """Intents a visitor asks about outside the request form: what cross-validation covers."""
+    return {n for n in pack.intents if n not in REQUIRED_INTENTS} | {
+        "human_handoff",
+        "request_assessment",
+    }
+
+
+def report(fig: Figures, size: tuple[int, int, int], verbose: bool) -> None:
+    print(
+        f"in-scope top-1 accuracy     {fig.accuracy:6.1%}  ({size[0]} messages)\n"
+        f"unrelated rejected          {fig.out_of_scope_rejected:6.1%}  ({size[1]} messages)\n"
+        f"near-domain rejected        {fig.near_domain_rejected:6.1%}  ({size[2]} messages)"
+    )
+    if verbose:
+        for miss in fig.misses:
+            print(f"  miss   {miss.text!r}: {miss.expected} -> {miss.got} ({miss.confidence:.2f})")
+        for fa in fig.false_accepts:
+            print(f"  accept {fa.text!r}: -> {fa.got} ({fa.confidence:.2f})")
+
+
+def sizes(h: HeldOut) -> tuple[int, int, int]:
+    return len(h.in_scope), len(h.out_of_scope), len(h.near_domain)
+
+
 def section(title: str) -> None:
     print(f"\n== {title}")
 
@@ -138,14 +193,17 @@ def section(title: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--content", type=Path, default=ROOT, help="content pack folder")
-    parser.add_argument("--heldout", type=Path, default=ROOT / "tests/content/heldout.yml")
     parser.add_argument("--dev", type=Path, default=ROOT / "tests/content/heldout_dev.yml")
+    parser.add_argument("--heldout", type=Path, default=ROOT / "tests/content/heldout.yml")
+    parser.add_argument("--test", action="store_true", help="also measure the test set")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--repeat", type=int, default=20, help="passes over the messages")
-    parser.add_argument("--sweep", action="store_true", help="threshold sweep on the dev set")
+    parser.add_argument("--sweep", action="store_true", help="threshold sweeps")
     parser.add_argument("--verbose", action="store_true", help="list misses and false accepts")
     args = parser.parse_args()
     settings = Settings()
     threshold, margin = settings.match_threshold, settings.ambiguity_margin
+    thresholds = [t / 100 for t in range(36, 62, 2)]
 
     section(f"demo pack ({args.content})")
     start = time.perf_counter()
@@ -157,10 +215,9 @@ def main() -> None:
     print(f"{len(pack.intents)} intents, {n_examples} examples")
     print(f"load {1e3 * (loaded - start):.1f} ms, index {1e3 * (indexed - loaded):.1f} ms")
     messages = [e for it in pack.intents.values() for e in it.examples][:200]
-    for path in (args.heldout, args.dev):
-        if path.is_file():
-            h = load_heldout(path)
-            messages += [t for t, _ in h.in_scope] + list(h.out_of_scope + h.near_domain)
+    dev = load_heldout(args.dev) if args.dev.is_file() else None
+    if dev is not None:
+        messages += [t for t, _ in dev.in_scope] + list(dev.out_of_scope + dev.near_domain)
     print_times(*time_messages(matcher, messages, args.repeat))
 
     section("synthetic pack, 5,000 examples")
@@ -170,32 +227,37 @@ def main() -> None:
     print(f"{len(big.intents)} intents, index {1e3 * (time.perf_counter() - start):.1f} ms")
     print_times(*time_messages(big_matcher, synthetic_messages(big, 500), max(args.repeat // 4, 1)))
 
-    if args.sweep and args.dev.is_file():
-        section(f"threshold sweep on {args.dev.name}")
-        dev = load_heldout(args.dev)
-        for fig in sweep(matcher, dev, [t / 100 for t in range(36, 62, 2)]):
-            print(fig.summary())
+    if dev is not None:
+        typed = with_typos(dev)
+        for name, h in ((args.dev.name, dev), (f"{args.dev.name}, a typo in each", typed)):
+            section(f"{name} (threshold {threshold}, margin {margin})")
+            fig = evaluate(matcher, h)
+            report(fig, sizes(h), args.verbose)
+            ambiguous = sum(matcher.match(t).ambiguous for t, _ in h.in_scope)
+            print(f"in-scope flagged ambiguous  {ambiguous / max(len(h.in_scope), 1):6.1%}")
+            if args.sweep:
+                for f in sweep(matcher, h, thresholds):
+                    print("  " + f.summary())
 
-    section(f"evaluation on {args.heldout.name} (threshold {threshold}, margin {margin})")
-    if not args.heldout.is_file():
-        print("no held-out file yet")
-        return
-    heldout = load_heldout(args.heldout)
-    fig = evaluate(matcher, heldout)
-    ambiguous = sum(matcher.match(t).ambiguous for t, _ in heldout.in_scope)
-    print(
-        f"in-scope top-1 accuracy     {fig.accuracy:6.1%}  ({len(heldout.in_scope)} messages)\n"
-        f"unrelated rejected          {fig.out_of_scope_rejected:6.1%}  "
-        f"({len(heldout.out_of_scope)} messages)\n"
-        f"near-domain rejected        {fig.near_domain_rejected:6.1%}  "
-        f"({len(heldout.near_domain)} messages)\n"
-        f"in-scope flagged ambiguous  {ambiguous / max(len(heldout.in_scope), 1):6.1%}"
+    asked = asked_intents(pack)
+    section(f"{args.folds}-fold cross-validation over the examples of {len(asked)} intents")
+    cv = cross_validate(
+        pack, asked, folds=args.folds, thresholds=[0.0, threshold, *thresholds], margin=margin
     )
-    if args.verbose:
-        for miss in fig.misses:
-            print(f"  miss   {miss.text!r}: {miss.expected} -> {miss.got} ({miss.confidence:.2f})")
-        for fa in fig.false_accepts:
-            print(f"  accept {fa.text!r}: -> {fa.got} ({fa.confidence:.2f})")
+    held = sum(len(pack.intents[n].examples) for n in asked)
+    print(f"right intent first (any confidence)  {cv[0].accuracy:6.1%}  ({held} examples)")
+    print(f"right intent at threshold {threshold}     {cv[1].accuracy:6.1%}")
+    if args.sweep:
+        for f in cv[2:]:
+            print(f"  threshold {f.threshold:.2f}: accuracy {f.accuracy:.1%}")
+
+    if args.test:
+        section(f"test set {args.heldout.name} (threshold {threshold}, margin {margin})")
+        if not args.heldout.is_file():
+            print("no test set yet")
+            return
+        heldout = load_heldout(args.heldout)
+        report(evaluate(matcher, heldout), sizes(heldout), args.verbose)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ class Settings:
 
     # --- matcher ----------------------------------------------------------------
     match_threshold: float = _spec(
-        0.48,
+        0.52,
         "Lowest confidence (0-1) at which the best intent is answered; below it the "
         "message is out of scope. Chosen from the held-out evaluation.",
     )

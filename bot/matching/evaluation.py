@@ -5,16 +5,23 @@ clearly unrelated messages, and near-domain messages (about addiction
 treatment, but nothing the pack answers). The figures are the ones the
 thresholds are chosen by: top-1 accuracy on in-scope messages (a rejected
 in-scope message counts as wrong) and the share of each other part rejected.
+
+``cross_validate`` measures the pack's own examples instead: each k-th of
+them is held out in turn and matched by a matcher built without it, which
+tells how well the matcher generalizes from the examples it has.
 Parsing the YAML file is the caller's job; everything here is pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.content.models import ContentPack
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher
+from bot.matching.scoring import Scoring
 
 
 @dataclass(frozen=True)
@@ -88,33 +95,67 @@ def sweep(matcher: Matcher, heldout: HeldOut, thresholds: Sequence[float]) -> li
     answered = _tops(matcher, heldout.in_scope)
     unrelated = _tops(matcher, ((t, OUT_OF_SCOPE) for t in heldout.out_of_scope))
     near = _tops(matcher, ((t, OUT_OF_SCOPE) for t in heldout.near_domain))
-    results = []
-    for th in thresholds:
-        misses = tuple(
-            Miss(t.text, t.expected, t.intent if t.confidence >= th else OUT_OF_SCOPE, t.confidence)
-            for t in answered
-            if not (t.intent == t.expected and t.confidence >= th)
-        )
-        false_accepts = tuple(
-            Miss(t.text, OUT_OF_SCOPE, t.intent, t.confidence)
-            for t in (*unrelated, *near)
-            if t.confidence >= th
-        )
-        results.append(
-            Figures(
-                threshold=th,
-                accuracy=_share(len(answered) - len(misses), len(answered)),
-                out_of_scope_rejected=_share(
-                    sum(t.confidence < th for t in unrelated), len(unrelated)
-                ),
-                near_domain_rejected=_share(sum(t.confidence < th for t in near), len(near)),
-                misses=misses,
-                false_accepts=false_accepts,
-            )
-        )
-    return results
+    return [_figures(th, answered, unrelated, near) for th in thresholds]
+
+
+def _figures(th: float, answered: list[_Top], unrelated: list[_Top], near: list[_Top]) -> Figures:
+    misses = tuple(
+        Miss(t.text, t.expected, t.intent if t.confidence >= th else OUT_OF_SCOPE, t.confidence)
+        for t in answered
+        if not (t.intent == t.expected and t.confidence >= th)
+    )
+    false_accepts = tuple(
+        Miss(t.text, OUT_OF_SCOPE, t.intent, t.confidence)
+        for t in (*unrelated, *near)
+        if t.confidence >= th
+    )
+    return Figures(
+        threshold=th,
+        accuracy=_share(len(answered) - len(misses), len(answered)),
+        out_of_scope_rejected=_share(sum(t.confidence < th for t in unrelated), len(unrelated)),
+        near_domain_rejected=_share(sum(t.confidence < th for t in near), len(near)),
+        misses=misses,
+        false_accepts=false_accepts,
+    )
 
 
 def evaluate(matcher: Matcher, heldout: HeldOut) -> Figures:
     """Figures at the matcher's own threshold."""
     return sweep(matcher, heldout, [matcher.threshold])[0]
+
+
+def cross_validate(
+    pack: ContentPack,
+    intents: Collection[str],
+    *,
+    folds: int,
+    thresholds: Sequence[float],
+    margin: float,
+    scoring: Scoring | None = None,
+) -> list[Figures]:
+    """k-fold cross-validation over the examples of ``intents``, at each threshold.
+
+    Fold f holds out the examples at positions f, f + k, f + 2k ... of each of
+    those intents (the other intents keep all of theirs) and matches each of them
+    with a matcher built without them. Only in-scope figures are measured: the
+    rejection shares of the result are 1.0 by definition.
+    """
+    if folds < 2:
+        raise ValueError(f"at least 2 folds are needed, not {folds}")
+    tops: list[_Top] = []
+    for fold in range(folds):
+        held: list[tuple[str, str]] = []
+        kept = {}
+        for name, intent in pack.intents.items():
+            if name not in intents:
+                kept[name] = intent
+                continue
+            held += [(e, name) for i, e in enumerate(intent.examples) if i % folds == fold]
+            rest = tuple(e for i, e in enumerate(intent.examples) if i % folds != fold)
+            kept[name] = dataclasses.replace(intent, examples=rest)
+        partial = dataclasses.replace(pack, intents=kept)
+        matcher = Matcher(
+            partial, threshold=min(thresholds, default=0.0), margin=margin, scoring=scoring
+        )
+        tops += _tops(matcher, held)
+    return [_figures(th, tops, [], []) for th in thresholds]

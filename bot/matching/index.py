@@ -24,8 +24,9 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 _T = TypeVar("_T", bound=np.generic)
 
+FEATURE_CACHE = 16384  # examples whose stems are remembered (a pack has ~2,000)
 SUPPORT_K = 3  # how many of an intent's best examples the "support" part of a score averages
 FUNCTION_FACTOR = 0.2  # a function word weighs this share of its inverse intent frequency
 CONTEXT_FACTOR = 0.5  # an unknown context word ("said", "years", "heavily") weighs this share
@@ -105,14 +107,11 @@ class PackIndex:
             self._stem_of[word] = normalizer.stem(word)
         self.function_stems = frozenset(self._stem_of[w] for w in lexicon.FUNCTION_WORDS)
 
-        example_stems: list[list[str]] = []
-        for ex in examples:
-            words = ex.normalized.split()
-            for w in words:
-                if w not in self._stem_of:
-                    self._stem_of[w] = normalizer.stem(w)
-            roots = [self._stem_of[w] for w in words]
-            example_stems.append(sorted({*roots, *_bigrams(roots)}))
+        features = [_features(ex.normalized) for ex in examples]
+        example_stems = [stems for stems, _ in features]
+        for word in {w for ex in examples for w in ex.normalized.split()}:
+            if word not in self._stem_of:
+                self._stem_of[word] = normalizer.stem(word)
 
         # The words of each intent's answer count for coverage and are not "unknown":
         # someone asking "is there a psychiatrist" may use a word only the answer has.
@@ -143,7 +142,7 @@ class PackIndex:
             count=len(pair_example),
         )
         order = np.argsort(pair_stem, kind="stable")
-        self.example_postings: tuple[IntArray, ...] = _slices(
+        self.example_postings: Postings[np.intp] = Postings(
             pair_stem[order], pair_example[order], n_stems
         )
 
@@ -161,9 +160,9 @@ class PackIndex:
         share = np.full(len(keys), ANSWER_SHARE)
         where = np.searchsorted(keys, in_examples)
         share[where] = counts / sizes[key_intent[where]]
-        self.intent_postings: tuple[IntArray, ...] = _slices(key_stem, key_intent, n_stems)
+        self.intent_postings: Postings[np.intp] = Postings(key_stem, key_intent, n_stems)
         # how typical each stem is of each intent it occurs in, 0-1, aligned with intent_postings
-        self.intent_typical: tuple[FloatArray, ...] = _slices(
+        self.intent_typical: Postings[np.float64] = Postings(
             key_stem, np.minimum(1.0, share / KEY_SHARE), n_stems
         )
         intents_per_stem = np.bincount(key_stem, minlength=n_stems)
@@ -180,9 +179,10 @@ class PackIndex:
         self.example_weight: FloatArray = np.bincount(
             pair_example, weights=self.stem_weight[pair_stem], minlength=n_examples
         ).astype(np.float64)
-        self.example_chars: tuple[str, ...] = tuple(
-            _char_form(ex.normalized.split()) for ex in examples
-        )
+        # an array of str, so the letter-level comparison can pick examples by index
+        self.example_chars: npt.NDArray[np.object_] = np.asarray(
+            [chars for _, chars in features], dtype=object
+        ).reshape(n_examples)
 
     def read(self, text: str, normalized: Normalized) -> Query:
         """Look every word of a normalized message up in the pack: known stem or unknown."""
@@ -244,15 +244,42 @@ def answer_texts(pack: ContentPack) -> dict[str, list[str]]:
     }
 
 
+@lru_cache(maxsize=FEATURE_CACHE)
+def _features(normalized: str) -> tuple[tuple[str, ...], str]:
+    """An example's stems and word pairs, sorted, and its letter-level form.
+
+    Remembered per process, for the pack's examples only (a matcher is built
+    again on every reload and several times by the validator).
+    """
+    words = normalized.split()
+    roots = [stem(w) for w in words]
+    return tuple(sorted({*roots, *_bigrams(roots)})), _char_form(words)
+
+
 def _bigrams(roots: Sequence[str]) -> list[str]:
     """Stems of neighbouring words joined by a space (no stem holds one): word order, a little."""
     return [f"{a} {b}" for a, b in pairwise(roots)]
 
 
-def _slices(keys: IntArray, values: npt.NDArray[_T], n: int) -> tuple[npt.NDArray[_T], ...]:
-    """``values`` cut into one array per key 0..n-1; ``keys`` is sorted and aligned with them."""
-    cuts = np.searchsorted(keys, np.arange(n + 1))
-    return tuple(values[a:b] for a, b in pairwise(cuts.tolist()))
+class Postings(Generic[_T]):
+    """One array per stem, stored as a single flat array cut at offsets.
+
+    ``postings[s]`` is a view of the flat array: built in one step instead of one
+    small array per stem, which a pack of thousands of stems would make slow.
+    """
+
+    __slots__ = ("_cuts", "_flat")
+
+    def __init__(self, keys: IntArray, values: npt.NDArray[_T], n: int) -> None:
+        """``keys`` is sorted and aligned with ``values``; stem s gets the values keyed s."""
+        self._flat = values
+        self._cuts: list[int] = np.searchsorted(keys, np.arange(n + 1)).tolist()
+
+    def __getitem__(self, stem_id: int) -> npt.NDArray[_T]:
+        return self._flat[self._cuts[stem_id] : self._cuts[stem_id + 1]]
+
+    def __len__(self) -> int:
+        return len(self._cuts) - 1
 
 
 def _char_form(words: Sequence[str]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from bot.content.models import ContentPack
+from bot.matching import english
 from bot.matching.index import FloatArray, IntArray, PackIndex, answer_texts
 from bot.matching.normalize import Normalizer
 from bot.matching.scoring import Scores, Scoring, score
@@ -122,6 +123,7 @@ class Matcher:
             vocabulary=[t for texts in answer_texts(pack).values() for t in texts],
         )
         self.index = PackIndex(pack, self.normalizer)
+        english.words()  # loaded once per process: here, rather than during a visitor's message
 
     def match(self, text: str) -> MatchResult:
         """The best intent for ``text`` (or ``out_of_scope``), with the top of the ranking."""

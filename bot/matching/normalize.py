@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Final
 
@@ -127,10 +128,19 @@ class _PhraseTable:
             if words:
                 by_first.setdefault(words[0], []).append((words, tuple(target.split())))
         self._by_first = {k: sorted(v, key=lambda p: -len(p[0])) for k, v in by_first.items()}
+        # A quick test that nothing can apply: single words, and the first two words of phrases
+        # ("i o p" starts with "i", which nearly every message has; "i o" it rarely has).
+        starts = [words[:2] for phrases in by_first.values() for words, _ in phrases]
+        self._singles = frozenset(w[0] for w in starts if len(w) == 1)
+        self._pairs = frozenset(w for w in starts if len(w) == 2)
+
+    def applies(self, tokens: Sequence[str]) -> bool:
+        """Whether any phrase may start among ``tokens`` (false means the call changes nothing)."""
+        return not (self._singles.isdisjoint(tokens) and self._pairs.isdisjoint(pairwise(tokens)))
 
     def __call__(self, tokens: list[str], log: list[tuple[str, str]] | None = None) -> list[str]:
         """Rewrite the tokens; each replacement is appended to ``log`` when one is given."""
-        if self._by_first.keys().isdisjoint(tokens):  # the common case, tested in C
+        if not self.applies(tokens):  # the common case, tested in C
             return tokens
         out: list[str] = []
         i, n = 0, len(tokens)
@@ -196,7 +206,12 @@ class Normalizer:
             known += [w for group in lexicon.RELATED for m in group for w in m.split()]
             known += lexicon.COMMON_WORDS
             known += [w for text in vocabulary_texts for w in _pack_tokens(text)]
-        normalized = [self._synonyms(self._rewrite(list(t))) for t in texts]
+        normalized = [
+            self._synonyms(self._rewrite(list(t)))
+            if self._phrases.applies(t) or self._synonyms.applies(t)
+            else list(t)
+            for t in texts
+        ]
         words = {*known, *(w for t in normalized for w in t)}
         self._stems: Mapping[str, str] = {w: stem(w) for w in words}
         self._speller = Speller(known, self._stems)
@@ -206,6 +221,9 @@ class Normalizer:
         # Their words are all known, so the speller has nothing to do for them.
         self._pack_texts: dict[str, Normalized] = {}
         for text, tokens in zip(example_texts, normalized, strict=True):
+            if not self._related.applies(tokens):
+                self._pack_texts[text] = Normalized(" ".join(tokens))
+                continue
             log: list[tuple[str, str]] = []
             self._pack_texts[text] = Normalized(" ".join(self._related(tokens, log)), tuple(log))
 

@@ -65,7 +65,9 @@ class Speller:
 
     def __init__(self, words: Iterable[str], stems: Mapping[str, str] | None = None) -> None:
         """``stems`` may hold the words' stems already computed (stemming is the slow part)."""
-        counts = Counter(w for w in words if w.isalpha())
+        counts = Counter(words)  # counted in C, then filtered once per distinct word
+        for word in [w for w in counts if not w.isalpha()]:
+            del counts[word]
         known_stems = stems or {}
         self._known = frozenset(counts)
         self._stems = frozenset(known_stems.get(w) or stem(w) for w in counts)

@@ -8,7 +8,12 @@ error messages or logs because some of them are personal data (encrypted or not)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import logging
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +109,35 @@ def _upgrade(connection: Connection, config: Config) -> None:
     command.upgrade(config, "head")
 
 
+# Any constant shared by every iop-bot process; PostgreSQL advisory locks are keyed by a bigint.
+_PG_MIGRATION_LOCK = 0x10B_B07
+
+
+@contextlib.asynccontextmanager
+async def _migration_lock(database: Path | None) -> AsyncIterator[None]:
+    """Serialize migrations between processes starting at once on the same SQLite file.
+
+    SQLite takes its write lock only at the first DDL statement, so two processes could both
+    see an empty database and both try to create it. An exclusive lock on a file beside the
+    database makes the second wait and then find the schema up to date.
+    """
+    if database is None:
+        yield
+        return
+    fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Create or upgrade the schema to the newest revision (alembic upgrade head)."""
     config = alembic_config()
-    async with engine.begin() as conn:
+    async with _migration_lock(sqlite_file(engine.url)), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
         await conn.run_sync(_upgrade, config)
 
 

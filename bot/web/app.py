@@ -42,7 +42,7 @@ from bot.web.keys import (
 from bot.web.openapi import setup_openapi
 from bot.web.pages import setup_pages
 from bot.web.rasa import setup_rasa
-from bot.web.ratelimit import RateLimits, address_limit_middleware
+from bot.web.ratelimit import RateLimits, address_limit_middleware, limiter_context
 from bot.web.security import OriginPolicy, cors_middleware, security_headers
 
 
@@ -74,7 +74,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> web.App
     )
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_chat)
-    app.cleanup_ctx.append(_limiter)
+    app.cleanup_ctx.append(limiter_context)
 
     setup_chat_api(app)
     setup_rasa(app)
@@ -120,8 +120,3 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         new_request=app[NEW_REQUEST_KEY],
     )
     yield
-
-
-async def _limiter(app: web.Application) -> AsyncIterator[None]:
-    yield
-    app[LIMITER_KEY].close()

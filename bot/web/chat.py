@@ -87,6 +87,18 @@ def _bot_rows(replies: Sequence[Reply]) -> list[MessageRow]:
     ]
 
 
+def _parse_state(state_json: str) -> dict[str, Any]:
+    """The stored state; one that cannot be read (say, its key is gone) starts afresh."""
+    try:
+        state = json.loads(state_json)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        log.warning("a conversation state could not be read; the conversation starts over")
+        return {}
+    return state
+
+
 def _event_data(result: StepResult, event_type: str) -> dict[str, Any] | None:
     for event in result.events:
         if event.type == event_type:
@@ -227,7 +239,7 @@ class ChatService:
         payload: str | None,
         label: str | None,
     ) -> list[Reply]:
-        result = runtime.engine.step(json.loads(snapshot.state_json), text=text, payload=payload)
+        result = runtime.engine.step(_parse_state(snapshot.state_json), text=text, payload=payload)
         fields = (_event_data(result, "assessment_requested") or {}).get("fields")
         crisis = _event_data(result, "crisis")
         visitor = self._visitor_row(runtime, result, text, payload, label)
@@ -282,7 +294,7 @@ class ChatService:
         self, runtime: Runtime, conversation_id: str, snapshot: CachedState, visitor: MessageRow
     ) -> list[Reply]:
         """Tell the visitor the request was not saved; keep the state so they can retry."""
-        replies = runtime.engine.render_reply("submit_failed", json.loads(snapshot.state_json))
+        replies = runtime.engine.render_reply("submit_failed", _parse_state(snapshot.state_json))
         write = TurnWrite(
             conversation_id=conversation_id,
             expected_version=snapshot.version,

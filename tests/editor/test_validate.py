@@ -160,7 +160,7 @@ def test_validate_stays_fast_on_the_demo_pack() -> None:
     result = validate(demo)
     spent = time.process_time() - start
     assert result.loaded
-    assert spent < 1.5, f"validate took {spent:.2f} s of processor time"
+    assert spent < 1.0, f"validate took {spent:.2f} s of processor time"
 
 
 # --- the command ---------------------------------------------------------------------

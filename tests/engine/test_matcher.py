@@ -80,6 +80,17 @@ def test_typos_and_chat_speak_still_match(matcher: Matcher) -> None:
     assert matcher.match("wat r ur hrs per wk").intent == "weekly_hours"
 
 
+def test_typos_in_short_words_that_are_no_english_words(matcher: Matcher) -> None:
+    # "hwo", "lnog", "progrm": none is a word, so each is read as the nearest pack word
+    assert matcher.match("hwo lnog is the progrm").intent == "program_length"
+    assert matcher.match("do yuo take insurnace").intent == "insurance"
+
+
+def test_held_down_letters_and_chat_speak(matcher: Matcher) -> None:
+    assert matcher.match("hellooo").intent == "greet"
+    assert matcher.match("how many hrs a weeeek").intent == "weekly_hours"
+
+
 def test_related_words_stand_in_for_unused_ones(matcher: Matcher) -> None:
     # The pack never says "fees" or "aetna".
     assert matcher.match("what are your fees").intent == "cost"
@@ -211,6 +222,30 @@ def test_a_long_story_with_a_question_is_still_answered(matcher: Matcher) -> Non
         "together, so i wanted to ask: how many weeks does the program last?"
     )
     assert matcher.match(text).intent == "program_length"
+
+
+def test_a_clause_after_a_comma_is_scored_on_its_own(matcher: Matcher) -> None:
+    text = "my son has been struggling for a long while now, do you take insurance"
+    result = matcher.match(text)
+    assert result.intent == "insurance"
+    assert result.confidence >= THRESHOLD
+
+
+def test_words_that_tell_a_story_cost_less_than_unknown_topics(matcher: Matcher) -> None:
+    # both words are unknown to the pack, but "said" only tells the story around the question
+    # while "detox" names a topic the pack never mentions
+    story = matcher.explain("she said how long is the program", top=1)[0]
+    topic = matcher.explain("she detox how long is the program", top=1)[0]
+    assert story.unknown_words == ("said",)
+    assert topic.unknown_words == ("detox",)
+    assert 0.0 < story.unknown_penalty < topic.unknown_penalty
+    assert story.confidence > topic.confidence
+
+
+def test_word_order_counts_a_little(pack: ContentPack, matcher: Matcher) -> None:
+    # the same words, but "how long" is a pair only program_length's examples have
+    assert matcher.match("how long is the program").intent == "program_length"
+    assert "how long" in " ".join(matcher.explain("how long is the program")[0].shared_words)
 
 
 @pytest.mark.parametrize(

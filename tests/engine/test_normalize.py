@@ -155,8 +155,18 @@ def test_iop_variants(norm: Normalizer, text: str) -> None:
 def test_built_in_phrases(norm: Normalizer) -> None:
     assert norm("out patient care") == "outpatient care"
     assert norm("partial hospitalization") == "php"
-    assert norm("twelve steps") == "12 step"
+    assert norm("twelve steps") == "12step"
+    assert norm("a 12-step program") == "a 12step program"
     assert norm("e-mail me") == "email me"
+
+
+def test_twelve_step_is_one_word_so_a_12_week_program_is_not_about_it(norm: Normalizer) -> None:
+    assert norm("is it a 12 week program") == "is it a 12 week program"
+    assert norm("12step") == "12step"
+
+
+def test_versus_is_vs(norm: Normalizer) -> None:
+    assert norm("php versus iop") == "php vs iop"
 
 
 # --- editors' synonyms ------------------------------------------------------------
@@ -230,7 +240,31 @@ def test_run_together_words_are_split(with_examples: Normalizer) -> None:
 
 
 def test_corrected_words_still_meet_the_synonyms(with_examples: Normalizer) -> None:
-    assert with_examples("twelev step") == "12 step"
+    assert with_examples("twelev step") == "12step"
+
+
+def test_a_non_word_is_corrected_more_freely_than_a_real_word(with_examples: Normalizer) -> None:
+    # "hwo" and "lnog" are no English words: a swap, even in three letters
+    assert with_examples("hwo lnog is the program") == "how long is the program"
+    # "progrm" and "insuranse" are no words: any single edit
+    assert with_examples("do you take insuranse") == "do you take insurance"
+    assert with_examples("how long is the progrm") == "how long is the program"
+
+
+def test_a_real_english_word_is_only_read_as_a_swap(with_examples: Normalizer) -> None:
+    # "song" is a word one letter from "long": the visitor meant "song"
+    assert with_examples("how song is the program") == "how song is the program"
+    # "progarm" is no word, "insurence" is on the misspelling list, "sung" is a word
+    assert with_examples("long progarm sung") == "long program sung"
+
+
+def test_a_real_compound_word_is_not_split(with_examples: Normalizer) -> None:
+    assert with_examples("help with my homework") == "help with my homework"
+
+
+def test_letters_held_down_are_undone(with_examples: Normalizer) -> None:
+    assert with_examples("thaaanks do you take insuranceee") == "thanks do you take insurance"
+    assert with_examples("sooo how long is it") == "so how long is it"
 
 
 def test_unknown_related_word_becomes_the_packs_word(with_examples: Normalizer) -> None:
@@ -248,6 +282,11 @@ def test_related_words_the_pack_uses_are_kept() -> None:
 
 def test_without_examples_no_typo_is_touched(norm: Normalizer) -> None:
     assert norm("insurnce") == "insurnce"
+
+
+def test_chat_speak_and_filler(norm: Normalizer) -> None:
+    assert norm("tysm") == "thank you so much"
+    assert norm("do people stay overnite") == "do people stay overnight"
 
 
 @pytest.mark.parametrize(

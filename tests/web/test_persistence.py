@@ -7,7 +7,9 @@ import sqlite3
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from cryptography.fernet import Fernet
 
+from bot.crypto import FieldCipher
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from bot.web.keys import CHAT_KEY, NEW_REQUEST_KEY, RUNTIME_KEY
@@ -202,3 +204,19 @@ async def test_a_stale_cache_is_caught_by_the_version_check(
         conn.execute("UPDATE conversations SET version = version + 1 WHERE id = ?", (cid,))
     await say(client, cid, {"text": "how many hours a week?"})
     assert query(config, "SELECT version FROM conversations WHERE id = ?", cid) == [(4,)]
+
+
+async def test_an_unreadable_state_starts_the_conversation_over(
+    client: TestClient[Any, Any], settings: Any
+) -> None:
+    """Say the key that encrypted it was removed: the visitor still gets an answer."""
+    config = settings()
+    cid = await start(client)
+    other_key = FieldCipher([Fernet.generate_key().decode()])
+    with sqlite3.connect(db_path(config)) as conn:
+        conn.execute(
+            "UPDATE conversations SET state_enc = ?, version = version + 1 WHERE id = ?",
+            (other_key.encrypt('{"turn": 3}'), cid),
+        )
+    replies = await say(client, cid, {"text": "what is IOP?"})
+    assert replies and replies[0]["kind"] == "answer"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from bot.runtime import Runtime
 from bot.settings import SettingsError
 from bot.web.app import create_app
+from bot.web.ratelimit import RateLimitedError, RateLimits
 
 from .support import start
 
@@ -196,3 +199,22 @@ async def test_bad_rate_limit_setting_fails_at_startup(
 ) -> None:
     with pytest.raises(SettingsError, match="rate_limit_ip"):
         create_app(settings(rate_limit_ip="lots"), runtime=demo_runtime)
+
+
+def test_rate_limiter_starts_no_threads_and_forgets_old_hits() -> None:
+    limits = RateLimits("1000/second", "1/second")
+    try:
+        before = threading.active_count()
+        for i in range(300):
+            limits.hit_conversation(f"c{i}")
+        with pytest.raises(RateLimitedError):
+            limits.hit_conversation("c0")
+        assert threading.active_count() == before  # no expiry timer thread per pass
+        limits.hit_address("10.0.0.1")
+        assert limits.keys() == 301
+        time.sleep(1.1)
+        limits.expire()
+        assert limits.keys() == 0
+        limits.hit_conversation("c0")  # the window moved on: allowed again
+    finally:
+        limits.close()

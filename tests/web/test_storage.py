@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -360,3 +361,37 @@ async def test_turns_without_a_reliable_executemany_row_count_check_versions_fir
         )
         states = {row.id: row.state_enc for row in rows}
     assert states == {"pg-0": "s1", "pg-1": "s0"}
+
+
+MIGRATE_SCRIPT = """
+import asyncio, sys
+from bot.storage.db import migrate, open_engine
+
+async def main() -> None:
+    engine = open_engine(sys.argv[1])
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def test_processes_starting_together_on_a_new_database_migrate_once(tmp_path: Path) -> None:
+    """Two servers (or a server and `iop-bot staff add`) started at once must not both create it."""
+    for round_ in range(3):
+        url = f"sqlite+aiosqlite:///{tmp_path / f'race{round_}.db'}"
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                MIGRATE_SCRIPT,
+                url,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(3)
+        ]
+        results = [await p.communicate() for p in procs]
+        errors = [err.decode() for (_, err), p in zip(results, procs, strict=True) if p.returncode]
+        assert not errors, errors

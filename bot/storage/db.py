@@ -143,11 +143,19 @@ async def migrate(engine: AsyncEngine) -> None:
 
 async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
     """The schema revision(s) the database is at; empty before the first migration."""
+
+    def heads(sync: Connection) -> tuple[str, ...]:
+        # Quiet: /healthz asks on every probe, and alembic logs each context it configures.
+        alembic_log = logging.getLogger("alembic.runtime.migration")
+        level = alembic_log.level
+        alembic_log.setLevel(logging.WARNING)
+        try:
+            return tuple(MigrationContext.configure(sync).get_current_heads())
+        finally:
+            alembic_log.setLevel(level)
+
     async with engine.connect() as conn:
-        heads = await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_heads()
-        )
-    return tuple(heads)
+        return await conn.run_sync(heads)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.content.models import ContentPack
 from bot.dialogue import form as F
-from bot.dialogue.replies import COMMAND_INTENTS, SMALL_TALK
+from bot.dialogue.replies import COMMAND_INTENTS, counts_as_answer
 from bot.dialogue.state import FormState
 from bot.dialogue.turn import Turn
 from bot.matching.matcher import OUT_OF_SCOPE, MatchResult
@@ -38,13 +38,6 @@ def confident_intent(match: MatchResult, pack: ContentPack) -> str | None:
     if match.intent == OUT_OF_SCOPE or match.ambiguous or match.intent not in pack.intents:
         return None
     return match.intent
-
-
-def counts_as_answer(intent: str) -> bool:
-    """A question about the program (not small talk, a command or a form word)."""
-    return (
-        intent not in SMALL_TALK and intent not in COMMAND_INTENTS and intent not in F.FORM_INTENTS
-    )
 
 
 class FormFlow:

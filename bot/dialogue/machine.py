@@ -21,8 +21,8 @@ from bot import safety
 from bot.content.loader import ContentError
 from bot.content.models import ContentPack
 from bot.content.render import Renderer
-from bot.dialogue.formflow import FormFlow, counts_as_answer
-from bot.dialogue.replies import Reply, Speaker, check_pack
+from bot.dialogue.formflow import FormFlow
+from bot.dialogue.replies import Reply, Speaker, check_pack, counts_as_answer
 from bot.dialogue.state import State, load_state
 from bot.dialogue.turn import Event, Turn
 from bot.matching.matcher import OUT_OF_SCOPE, Matcher, MatchResult, Ranked

@@ -55,6 +55,18 @@ REQUIRED_INTENTS: tuple[str, ...] = tuple(sorted(COMMAND_INTENTS | F.FORM_INTENT
 # Conversational intents: answered, but not counted as questions about the program.
 SMALL_TALK: frozenset[str] = frozenset({"greet", "goodbye", "thanks", "bot_challenge"})
 
+# An unsure match at or above this confidence is offered as a button with the "not sure" reply,
+# so a visitor whose wording was just off reaches the answer in one tap (never answered outright).
+SUGGEST_FLOOR = 0.40
+
+
+def counts_as_answer(intent: str) -> bool:
+    """A question about the program (not small talk, a command or a form word)."""
+    return (
+        intent not in SMALL_TALK and intent not in COMMAND_INTENTS and intent not in F.FORM_INTENTS
+    )
+
+
 _KINDS: dict[str, str] = {
     "greeting": "greeting",
     "fallback": "fallback",
@@ -118,6 +130,13 @@ class Speaker:
         """Buttons for the best-ranked intents the pack still has ("did you mean ...?")."""
         known = [r.intent for r in match.ranking if r.intent in self._pack.intents]
         return [self.button(i) for i in known[:count]]
+
+    def closest(self, match: MatchResult) -> list[Button]:
+        """The best-ranked question intent as a button, when it was close enough to suggest."""
+        best = match.ranking[0] if match.ranking else None
+        if best is None or best.confidence < SUGGEST_FLOOR or best.intent not in self._pack.intents:
+            return []
+        return [self.button(best.intent)] if counts_as_answer(best.intent) else []
 
     def say(
         self,

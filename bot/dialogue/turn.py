@@ -102,7 +102,13 @@ class Turn:
         fallbacks = self.state.fallbacks + 1
         self.state = self.state.with_(fallbacks=fallbacks)
         self.emit("fallback", reason="out_of_scope", ranking=ranking)
-        self.say("fallback_twice" if fallbacks >= 2 else "fallback")
+        closest = self.speaker.closest(match)
+        self.say("fallback_twice" if fallbacks >= 2 else "fallback", extra=closest)
+        if closest:
+            # The suggestion goes first: it is the likeliest thing the visitor meant.
+            last = self.replies[-1]
+            ordered = tuple(closest) + tuple(b for b in last.buttons if b not in closest)
+            self.replies[-1] = Reply(last.text, ordered, last.kind)
 
 
 def ranking_json(match: MatchResult, top: int = 5) -> list[dict[str, Any]]:

@@ -18,12 +18,18 @@ Steps, in order:
    ("insurence", "theraphy"), number words ("three" -> "3"); letters glued
    to digits are split ("15hrs" -> "15 hours", "9am" -> "9 am").
 6. With the pack's examples given: typos fixed against the pack's own words
-   ("insurnce" -> "insurance"), run-together words split ("familytherapy").
+   ("insurnce" -> "insurance", "hwo" -> "how"), held-down letters undone
+   ("heyyy"), run-together words split ("familytherapy"); see ``speller``.
 7. Built-in phrases ("intensive outpatient" -> "iop", "out patient" ->
-   "outpatient"), then the editors' synonyms, whole words only, longest first.
+   "outpatient", "12 step" -> "12step"), then the editors' synonyms, whole
+   words only, longest first.
 8. With the pack's examples given: a word the examples never use becomes the
    related word they do use ("price" -> "cost", "aetna" -> "insurance"; see
    ``lexicon.RELATED``). Words the pack uses are never rewritten this way.
+
+
+The pack's own texts are tokenized once per process (``_pack_tokens``) and
+normalized once per normalizer; a visitor's message is never kept.
 """
 
 from __future__ import annotations

@@ -2,19 +2,21 @@
 
 Each example scores a blend of two views:
 
-* token level: a weighted F-measure of shared stems. Weights come from the
-  pack (see ``index``), so "how", "is", "the" cannot carry a match; beta > 1
-  cares more that the example's words are all in the message than that every
-  word of the message is explained (visitors add words);
+* token level: a weighted F-measure of shared stems and word pairs. Weights
+  come from the pack (see ``index``), so "how", "is", "the" cannot carry a
+  match; beta > 1 cares more that the example's words are all in the message
+  than that every word of the message is explained (visitors add words);
 * character level: rapidfuzz's Indel ratio of the sorted content words, which
-  forgives what the word view missed and ignores word order.
+  forgives what the word view missed and ignores word order. Only the
+  examples closest word for word are compared (``CHAR_CANDIDATES``).
 
 An intent scores its best example, blended with the mean of its best few
-examples (several examples agreeing is better evidence than one) and with
+examples (several examples agreeing is better evidence than one), then with
 how much of the message its examples cover between them (a paraphrase may
-borrow words from several). Finally the share of the message in words that
-*no* example uses is multiplied away: "who won the super bowl" and "do you
-offer detox" carry words the pack has never seen.
+borrow words from several), plain and weighed by how typical each word is of
+the intent. Finally the share of the message in words that *no* example uses
+is taken away: "who won the super bowl" and "do you offer detox" carry words
+the pack has never seen.
 
 rapidfuzz traps avoided on purpose: since 3.0 no processor runs by default
 (the normalizer does that work), ``token_set_ratio`` is 100 for any subset,
@@ -45,7 +47,7 @@ class Scoring:
     coverage: float = 0.30  # share of the intent-wide coverage of the message
     keyword: float = 0.15  # share of the "typical words" score: coverage weighted by how typical
     unknown: float = 1.0  # how much of the score a message of only unknown words loses
-    unknown_power: float = 1.0  # >1 forgives a few unknown words, still sinks mostly-unknown text
+    unknown_power: float = 1.0  # >1 would forgive a few unknown words more than linearly
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,19 @@ def test_state_from_older_content_with_a_removed_intent(pack: ContentPack) -> No
     # ...and the request carries on where it was.
     assert newer.say("Sam") == ["ask_contact"]
     assert "last_intent" not in newer.state and newer.state["version"] == 1
+
+
+def test_an_unsure_match_is_offered_as_a_button_not_answered(pack: ContentPack) -> None:
+    """Below the threshold but close: the "not sure" reply leads with the likeliest topic."""
+    strict = Engine(named_pack(pack), Matcher(pack, threshold=0.99, margin=0.0))
+    chat = Chat(strict)
+    assert chat.say("how long does the program usually last") == ["fallback"]
+    assert chat.payloads()[0] == "/program_length"
+    assert chat.event("fallback")["reason"] == "out_of_scope"
+    # Nothing close: no guess. Small talk and commands are never suggested.
+    assert chat.say("who won the super bowl") == ["fallback_twice"]
+    assert "/program_length" not in chat.payloads()
+    for text in ("thanks so much", "yes please"):
+        chat.say(text)
+        top = chat.result.match.ranking[0].intent if chat.result.match else ""
+        assert f"/{top}" not in chat.payloads()

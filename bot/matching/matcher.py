@@ -147,7 +147,7 @@ class Matcher:
             intent=best.intent if in_scope else OUT_OF_SCOPE,
             confidence=best.confidence,
             ranking=ranking,
-            ambiguous=ambiguous,
+            ambiguous=bool(ambiguous),  # a numpy bool would leak into JSON reports
         )
 
     def explain(self, text: str, top: int = 3) -> list[Explanation]:

@@ -9,6 +9,9 @@ Steps, in order:
 
 1. Unicode: NFKC (full-width letters, ligatures), curly quotes to straight,
    accents stripped from Latin letters (other scripts keep their marks).
+   Markup pasted into the chat goes: HTML entities are decoded, tags and
+   comments removed (``<script>`` and ``<style>`` with their content), and
+   web addresses dropped, so "<b>do you take aetna</b>" is read on its words.
 2. Case folding.
 3. Contractions written with an apostrophe ("don't", "what's", "I'm"), and
    "w/", "w/o", "b/c", "&".
@@ -34,6 +37,7 @@ normalized once per normalizer; a visitor's message is never kept.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -80,6 +84,12 @@ _INNER_APOSTROPHE: Final = re.compile(r"(?<=\w)'(?=\w)")
 _NON_WORD: Final = re.compile(r"[\W_]+")
 _LETTERS_DIGITS: Final = re.compile(r"\d+|[^\W\d_]+")
 _HAS_DIGIT: Final = re.compile(r"\d")
+# Markup: a tag starts with a letter ("<b>", "</p>", "<img src=x>"), so "i <3 you" and "a < b"
+# are left alone; script and style elements go with their content; addresses go whole.
+_MARKUP_HINT: Final = re.compile(r"[<&]|://|www\.", re.IGNORECASE)
+_SCRIPT: Final = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG: Final = re.compile(r"<!--.*?-->|</?[a-z][\w:-]*(?:\s[^<>]*)?/?>", re.IGNORECASE | re.DOTALL)
+_URL: Final = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*", re.IGNORECASE)
 
 
 def _strip_latin_accents(text: str) -> str:
@@ -96,6 +106,19 @@ def _strip_latin_accents(text: str) -> str:
             base_is_latin = ch < "\u0250" or "\u1e00" <= ch <= "\u1eff"
         out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def _strip_markup(text: str) -> str:
+    """Pasted HTML and links reduced to their words: entities decoded, tags and addresses gone.
+
+    Entities first, so escaped markup ("&lt;b&gt;") goes too; a removed tag
+    leaves a space, so "<p>hi</p><p>there</p>" stays two words.
+    """
+    if "&" in text:
+        text = unicodedata.normalize("NFKC", html.unescape(text))
+    if "<" in text:
+        text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
+    return _URL.sub(" ", text)
 
 
 def _words(text: str) -> list[str]:
@@ -274,6 +297,8 @@ class Normalizer:
 def _tokens(text: str) -> list[str]:
     """Unicode, case, contractions, punctuation and the token tables: everything but phrases."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTE_TABLE)
+    if _MARKUP_HINT.search(text):
+        text = _strip_markup(text)
     text = _strip_latin_accents(text).casefold()
     if "/" in text or "&" in text:
         for pattern, replacement in _SLASH_FORMS:

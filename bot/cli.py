@@ -21,9 +21,9 @@ COMMANDS: dict[str, str] = {
     "validate": "bot.editor.cli:validate_cmd",
     "test": "bot.editor.cli:test_cmd",
     "staff": "bot.staff.cli:staff_cmd",
-    "audit": "bot.staff.cli:audit_cmd",
-    "purge": "bot.staff.cli:purge_cmd",
-    "requests": "bot.staff.cli:requests_cmd",
+    "audit": "bot.staff.cli_records:audit_cmd",
+    "purge": "bot.staff.cli_records:purge_cmd",
+    "requests": "bot.staff.cli_records:requests_cmd",
     "keys": "bot.staff.cli:keys_cmd",
 }
 

@@ -175,6 +175,8 @@ ABBREVIATIONS: Final = MappingProxyType(
         "iops": "iop",
         "phps": "php",
         "outpt": "outpatient",
+        "hosp": "hospital",
+        "hospitalizaton": "hospitalization",
         "inpt": "inpatient",
         "op": "outpatient",
         "convo": "conversation",
@@ -417,83 +419,6 @@ NEGATIONS: Final = _words(
     not no without never nothing none nobody
     """
 )
-
-# Words and phrases that mean the same thing in a chat with a treatment center.
-# These only stand in for one another when the pack does not use the visitor's
-# word: an unknown member becomes the member the pack's examples use most. A
-# member the pack uses itself is never rewritten, so a pack that tells
-# "medicaid" from "insurance" keeps them apart. Groups must not overlap.
-RELATED_GROUPS: Final = (
-    (
-        "cost, costs, price, prices, pricing, priced, fee, fees, charge, charges, expense, "
-        "expenses, expensive, pricey, cheap, money, dollars, afford, affordable, pay, paying, "
-        "payment, payments, bill, billing, out of pocket, self pay"
-    ),
-    (
-        "insurance, insurer, insurers, insured, uninsured, coverage, health plan, aetna, cigna, "
-        "humana, anthem, tricare, kaiser, bcbs, blue cross, blue shield, united healthcare, "
-        "unitedhealthcare, uhc, optum, ambetter, molina, medicaid, medicare, mainecare, "
-        "masshealth, copay, copays, co pay, deductible, deductibles"
-    ),
-    "start, starting, begin, begins, beginning, began, commence",
-    (
-        "enroll, enrol, enrolled, enrolling, enrollment, sign up, signup, register, registration, "
-        "admission, admissions, intake, join, joining"
-    ),
-    "location, located, address, directions, city, town",
-    "confidential, confidentiality, private, privacy, anonymous, secret, discreet, hipaa",
-    "information, data, details, records",
-    "person, human, staff, agent, representative, rep, operator, employee",
-    "long, length, duration, timeline, timeframe, time frame",
-    "goal, goals, aim, aims, objective, objectives, purpose, outcome, outcomes",
-    "qualify, qualifies, qualified, eligible, eligibility, candidate",
-    (
-        "son, daughter, wife, husband, spouse, partner, boyfriend, girlfriend, fiance, fiancee, "
-        "child, kid, kids, children, mom, mother, dad, father, parent, parents, brother, sister, "
-        "sibling, cousin, uncle, aunt, nephew, niece, grandson, granddaughter, grandmother, "
-        "grandfather, grandma, grandpa, friend, loved one, relative, relatives"
-    ),
-    "job, jobs, employer, boss, career, employment, workplace",
-    ("school, college, university, class, classes, studies, student, students, semester, campus"),
-    "medication, medications, medicine, medicines, prescription, prescriptions",
-    (
-        "test, tests, testing, tested, screen, screens, screening, screened, urinalysis, urine, "
-        "pee in a cup"
-    ),
-    "meditation, meditate, mindfulness, mindful",
-    "therapy, therapies, counseling, psychotherapy",
-    "therapist, therapists, counselor, counselors, clinician, clinicians",
-    "alcohol, drinking, drinks, drank, drunk, drinker, drinkers, booze, liquor",
-    "severe, serious, heavy, extreme",
-    (
-        "drug, drugs, substance, substances, opioid, opioids, opiates, heroin, fentanyl, cocaine, "
-        "meth, methamphetamine, pills, painkillers, marijuana, weed, cannabis, benzos, narcotics"
-    ),
-    "addiction, addicted, addict, addicts, dependence, dependency",
-    "schedule, schedules, timetable, calendar",
-    "hello, hi, hey, hiya, howdy, greetings, heya, hola",
-    "bye, goodbye, farewell, ttyl",
-    "thanks, thank, thankyou, appreciate, appreciated, grateful, cheers",
-    "help, assist, assistance",
-    "phone, telephone, cell, cellphone, mobile",
-    "talk, speak, chat, conversation, conversations",
-    "worried, worry, concerned, scared, afraid, anxious",
-    "fit, suit, suits, suitable, appropriate, ideal",
-    "center, facility, facilities, clinic, office, building, site, premises",
-    "day, days, daily",
-    (
-        "finish, finished, finishing, complete, completed, completing, completion, graduate, "
-        "graduating, graduation"
-    ),
-    "involved, involve, involvement, participate, participating, participation",
-    "individual, 1 on 1, 1 to 1",
-    ("personalized, personalised, tailored, customized, customised, custom, individualized"),
-    "requirements, requirement, rules, rule, required, mandatory, expectations",
-    "attend, attendance, attending, show up",
-)
-
-# The same groups as tuples of members.
-RELATED: Final = tuple(tuple(m.strip() for m in g.split(",")) for g in RELATED_GROUPS)
 
 # Everyday words the speller must take as correctly spelled even when no example uses
 # them, because each is one edit from another real word ("through" / "though",

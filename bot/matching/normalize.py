@@ -28,7 +28,7 @@ Steps, in order:
    words only, longest first.
 8. With the pack's examples given: a word the examples never use becomes the
    related word they do use ("price" -> "cost", "aetna" -> "insurance"; see
-   ``lexicon.RELATED``). Words the pack uses are never rewritten this way.
+   ``related``). Words the pack uses are never rewritten this way.
 
 
 The pack's own texts are tokenized once per process (``_pack_tokens``) and
@@ -48,7 +48,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Final
 
-from bot.matching import lexicon
+from bot.matching import lexicon, related
 from bot.matching.speller import Speller, stem
 
 NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
@@ -232,7 +232,7 @@ class Normalizer:
         if known:
             known += [*lexicon.FUNCTION_WORDS, *lexicon.QUESTION_WORDS, *lexicon.NEGATIONS]
             known += [*lexicon.NUMBERS, *synonym_words]
-            known += [w for group in lexicon.RELATED for m in group for w in m.split()]
+            known += [w for group in related.RELATED for m in group for w in m.split()]
             known += lexicon.COMMON_WORDS
             known += [w for text in vocabulary_texts for w in _pack_tokens(text)]
         normalized = [
@@ -342,7 +342,7 @@ def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[st
     for word, n in Counter(w for e in examples for w in set(e.split())).items():
         used[stems.get(word) or stem(word)] += n
     pairs: dict[str, str] = {}
-    for group in lexicon.RELATED:
+    for group in related.RELATED:
         uses = {
             m: joined.count(f" {m} ") if " " in m else used[stems.get(m) or stem(m)] for m in group
         }

@@ -9,9 +9,13 @@ key, rate limits out of the way), plays N concurrent visitors through the HTTP A
 (FAQ questions, a complete assessment request, more questions), and stops by
 itself after --duration seconds or --max-messages messages. Each visitor sends its
 next message when its previous reply has arrived and its pacing interval
-(visitors / rate) has passed, like a person who waits for the answer. It prints
-the sustained messages per second and the latency percentiles of message posts,
-measured at the client after a warm-up period.
+(visitors / rate) has passed, like a person who waits for the answer.
+
+After a warm-up it measures a window of --duration seconds: the messages per
+second (replies received inside the window, divided by its length), the latency
+percentiles of the messages sent inside it, and, where /proc can be read, the
+server's CPU time per message in the window, of which its main thread's (the
+one that holds Python's GIL for the request handlers).
 """
 
 from __future__ import annotations
@@ -58,13 +62,29 @@ SCRIPT: list[dict[str, str]] = [
 
 @dataclass
 class Stats:
-    started: float = 0.0
-    measuring_from: float = 0.0
-    latencies: list[float] = field(default_factory=list)  # seconds, after warm-up
+    measuring_from: float = 0.0  # time.perf_counter() at the start of the measured window
+    measuring_until: float = 0.0  # ... and at its end: no message is sent after it
+    latencies: list[float] = field(default_factory=list)  # seconds, messages sent in the window
     sent: int = 0
-    measured: int = 0
+    measured: int = 0  # replies received inside the window
     errors: dict[int, int] = field(default_factory=dict)
     conversations: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # server CPU seconds in the window
+
+
+def cpu_seconds(pid: int) -> dict[str, float] | None:
+    """CPU time (user + system) of a process and of its main thread, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        process = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        main = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the ") " split.
+    return {
+        "process": (int(process[11]) + int(process[12])) / ticks,
+        "main": (int(main[11]) + int(main[12])) / ticks,
+    }
 
 
 def free_port() -> int:
@@ -92,7 +112,6 @@ async def visitor(
     http: aiohttp.ClientSession,
     base: str,
     interval: float,
-    deadline: float,
     max_messages: int,
     stats: Stats,
     rng: random.Random,
@@ -111,8 +130,7 @@ async def visitor(
         if interval:
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             next_at += interval
-        now = loop.time()
-        if now >= deadline or stats.sent >= max_messages:
+        if time.perf_counter() >= stats.measuring_until or stats.sent >= max_messages:
             return
         stats.sent += 1
         body = SCRIPT[step % len(SCRIPT)]
@@ -121,40 +139,52 @@ async def visitor(
         async with http.post(url, json=body) as resp:
             await resp.read()
             status = resp.status
-        elapsed = time.perf_counter() - t0
+        done = time.perf_counter()
         if status != 200:
             stats.errors[status] = stats.errors.get(status, 0) + 1
-        elif t0 >= stats.measuring_from:
-            stats.latencies.append(elapsed)
+            continue
+        if t0 >= stats.measuring_from:
+            stats.latencies.append(done - t0)
+        if stats.measuring_from <= done <= stats.measuring_until:
             stats.measured += 1
 
 
-async def run_load(base: str, args: argparse.Namespace) -> Stats:
+async def sample_cpu(pid: int | None, stats: Stats) -> None:
+    """Read the server's CPU time at both ends of the measured window."""
+    if pid is None:
+        return
+    await asyncio.sleep(max(0.0, stats.measuring_from - time.perf_counter()))
+    before = cpu_seconds(pid)
+    await asyncio.sleep(max(0.0, stats.measuring_until - time.perf_counter()))
+    after = cpu_seconds(pid)
+    if before is not None and after is not None:
+        stats.cpu = {name: after[name] - before[name] for name in before}
+
+
+async def run_load(base: str, args: argparse.Namespace, server_pid: int | None) -> Stats:
     stats = Stats()
     interval = args.visitors / args.rate if args.rate else 0.0
     rng = random.Random(args.seed)
     connector = aiohttp.TCPConnector(limit=args.visitors + 10, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        loop = asyncio.get_running_loop()
-        stats.started = time.perf_counter()
-        stats.measuring_from = stats.started + args.warmup
-        deadline = loop.time() + args.warmup + args.duration
+        stats.measuring_from = time.perf_counter() + args.warmup
+        stats.measuring_until = stats.measuring_from + args.duration
         await asyncio.gather(
+            sample_cpu(server_pid, stats),
             *(
-                visitor(http, base, interval, deadline, args.max_messages, stats, rng)
+                visitor(http, base, interval, args.max_messages, stats, rng)
                 for _ in range(args.visitors)
-            )
+            ),
         )
     return stats
 
 
-def report(stats: Stats, args: argparse.Namespace, wall: float) -> None:
-    measured_wall = max(1e-9, wall - args.warmup)
-    rate = stats.measured / measured_wall
+def report(stats: Stats, args: argparse.Namespace) -> None:
+    rate = stats.measured / args.duration
     print(
         f"visitors {args.visitors}   target {args.rate or 'unpaced'} msg/s   "
-        f"measured {measured_wall:.1f} s after {args.warmup:.0f} s warm-up"
+        f"measured {args.duration:.1f} s after {args.warmup:.0f} s warm-up"
     )
     print(
         f"conversations {stats.conversations}   messages sent {stats.sent}   "
@@ -163,13 +193,20 @@ def report(stats: Stats, args: argparse.Namespace, wall: float) -> None:
     if len(stats.latencies) >= 100:
         ms = sorted(x * 1000 for x in stats.latencies)
         q = statistics.quantiles(ms, n=100, method="inclusive")
-        print(f"throughput {rate:,.0f} messages/s")
+        print(f"throughput {rate:,.1f} messages/s")
         print(
             f"latency p50 {q[49]:.1f} ms   p95 {q[94]:.1f} ms   p99 {q[98]:.1f} ms   "
             f"max {ms[-1]:.1f} ms"
         )
     else:
         print("too few measured messages for percentiles")
+    if stats.cpu and stats.measured:
+        per_message = stats.cpu["process"] / stats.measured * 1000
+        main_thread = stats.cpu["main"] / stats.measured * 1000
+        print(
+            f"server CPU in the window {stats.cpu['process']:.1f} s: {per_message:.2f} ms per "
+            f"message, {main_thread:.2f} ms of it on the main thread"
+        )
 
 
 def main() -> None:
@@ -187,11 +224,11 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="server log level (INFO logs access)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--url", help="load an already running server (e.g. under a profiler)")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id, for its CPU")
     args = parser.parse_args()
     if args.url:
-        started = time.perf_counter()
-        stats = asyncio.run(run_load(args.url.rstrip("/"), args))
-        report(stats, args, time.perf_counter() - started)
+        stats = asyncio.run(run_load(args.url.rstrip("/"), args, args.pid))
+        report(stats, args)
         return
 
     port = free_port()
@@ -217,16 +254,14 @@ def main() -> None:
             )
             try:
                 asyncio.run(wait_healthy(base, proc))
-                started = time.perf_counter()
-                stats = asyncio.run(run_load(base, args))
-                wall = time.perf_counter() - started
+                stats = asyncio.run(run_load(base, args, proc.pid))
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        report(stats, args, wall)
+        report(stats, args)
         server_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = server_cpu.ru_utime + server_cpu.ru_stime
         print(

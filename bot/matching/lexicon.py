@@ -377,7 +377,7 @@ FUNCTION_WORDS: Final = _words(
     want wanted wanting wondering wonder curious know tell ask asking question questions
     thing things like would
     per via exactly guys stuff sorry lol haha honestly literally probably pretty anyway anyways btw
-    currently somewhere anywhere somehow kind sort
+    currently somewhere anywhere somehow kind sort sir maam madam
     """
 )
 
@@ -393,6 +393,8 @@ CONTEXT_WORDS: Final = _words(
     looking see saw seen hear heard hears try tried trying tries guess hope hoping
     mean means meant figure figured decided finally recently lately already ago
     year years month months week weeks day days today yesterday tonight night nights
+    tomorrow monday tuesday wednesday thursday friday saturday sunday weekday weekdays
+    soon asap immediately urgent urgently interested cool desperate
     morning mornings afternoon evening weekend now right currently since past last next
     first second few several many much more less little bit lot lots whole entire
     long longer while ever never always sometimes often usually still even just

@@ -31,8 +31,9 @@ Steps, in order:
    ``related``). Words the pack uses are never rewritten this way.
 
 
-The pack's own texts are tokenized once per process (``_pack_tokens``) and
-normalized once per normalizer; a visitor's message is never kept.
+The pack's own texts are tokenized once per process (``_pack_tokens``), and
+rewritten once per process for a given set of synonyms and related words
+(``_pack_rewrite``, ``_pack_related``); a visitor's message is never kept.
 """
 
 from __future__ import annotations
@@ -213,7 +214,6 @@ class Normalizer:
         examples: Iterable[str] = (),
         vocabulary: Iterable[str] = (),
     ) -> None:
-        self._phrases = _PhraseTable(lexicon.PHRASES)
         pairs: dict[str, str] = {}
         synonym_words: list[str] = []
         for canonical, variants in synonyms.items():
@@ -223,8 +223,8 @@ class Normalizer:
                 source = list(_pack_tokens(variant))
                 synonym_words += source
                 if source and target and source != target:
-                    pairs[" ".join(self._rewrite(source))] = " ".join(self._rewrite(target))
-        self._synonyms = _PhraseTable(pairs)
+                    pairs[" ".join(_rewrite(source))] = " ".join(_rewrite(target))
+        self._synonyms = _phrase_table(frozenset(pairs.items()))
         example_texts = list(examples)
         vocabulary_texts = list(vocabulary)
         texts = [_pack_tokens(text) for text in example_texts]
@@ -235,26 +235,18 @@ class Normalizer:
             known += [w for group in related.RELATED for m in group for w in m.split()]
             known += lexicon.COMMON_WORDS
             known += [w for text in vocabulary_texts for w in _pack_tokens(text)]
-        normalized = [
-            self._synonyms(self._rewrite(list(t)))
-            if self._phrases.applies(t) or self._synonyms.applies(t)
-            else list(t)
-            for t in texts
-        ]
+        normalized = [_pack_rewrite(t, self._synonyms) for t in texts]
         words = {*known, *(w for t in normalized for w in t)}
         self._stems: Mapping[str, str] = {w: stem(w) for w in words}
         self._speller = Speller(known, self._stems)
-        self._related = _PhraseTable(_related_pairs([" ".join(t) for t in normalized], self._stems))
+        related_pairs = _related_pairs([" ".join(t) for t in normalized], self._stems)
+        self._related = _phrase_table(frozenset(related_pairs.items()))
         # The pack's own texts are normalized once here: the index reads every one of them,
         # and a matcher is built often (each reload, each round of the validator's checks).
         # Their words are all known, so the speller has nothing to do for them.
         self._pack_texts: dict[str, Normalized] = {}
         for text, tokens in zip(example_texts, normalized, strict=True):
-            if not self._related.applies(tokens):
-                self._pack_texts[text] = Normalized(" ".join(tokens))
-                continue
-            log: list[tuple[str, str]] = []
-            self._pack_texts[text] = Normalized(" ".join(self._related(tokens, log)), tuple(log))
+            self._pack_texts[text] = _pack_related(tokens, self._related)
 
     def __call__(self, text: str) -> str:
         return self.analyze(text).text
@@ -280,18 +272,52 @@ class Normalizer:
                     corrections.append((token, correction))
                     fixed += _map_tokens(correction.split())
             tokens = fixed
-        words = self._related(self._synonyms(self._rewrite(tokens)), corrections)
+        words = self._related(self._synonyms(_rewrite(tokens)), corrections)
         return Normalized(" ".join(words), tuple(corrections))
 
-    def _rewrite(self, tokens: list[str]) -> list[str]:
-        for _ in range(
-            3
-        ):  # "intensive out-patient": "out patient" first, then "intensive outpatient"
-            rewritten = self._phrases(tokens)
-            if rewritten == tokens:
-                break
-            tokens = rewritten
+
+_PHRASES: Final = _PhraseTable(lexicon.PHRASES)
+
+
+@lru_cache(maxsize=32)
+def _phrase_table(pairs: frozenset[tuple[str, str]]) -> _PhraseTable:
+    """One table per set of pairs, so rebuilding a matcher for the same pack reuses it.
+
+    The caches of pack texts below are keyed by the table itself (by identity): a
+    rebuilt normalizer with the same synonyms finds its examples already done.
+    """
+    return _PhraseTable(dict(pairs))
+
+
+def _rewrite(tokens: list[str]) -> list[str]:
+    """The built-in phrases, applied until nothing changes (at most three rounds)."""
+    for _ in range(3):  # "intensive out-patient": "out patient" first, then "intensive outpatient"
+        rewritten = _PHRASES(tokens)
+        if rewritten == tokens:
+            break
+        tokens = rewritten
+    return tokens
+
+
+@lru_cache(maxsize=PACK_TEXT_CACHE)
+def _pack_rewrite(tokens: tuple[str, ...], synonyms: _PhraseTable) -> tuple[str, ...]:
+    """A pack text's tokens after the built-in phrases and the editors' synonyms.
+
+    Remembered per process, like ``_pack_tokens``: the validator builds a matcher nine
+    times over the same examples and synonyms, and a reload changes few of them.
+    """
+    if not (_PHRASES.applies(tokens) or synonyms.applies(tokens)):
         return tokens
+    return tuple(synonyms(_rewrite(list(tokens))))
+
+
+@lru_cache(maxsize=PACK_TEXT_CACHE)
+def _pack_related(tokens: tuple[str, ...], table: _PhraseTable) -> Normalized:
+    """A pack text with its related words rewritten (remembered like ``_pack_rewrite``)."""
+    if not table.applies(tokens):
+        return Normalized(" ".join(tokens))
+    log: list[tuple[str, str]] = []
+    return Normalized(" ".join(table(list(tokens), log)), tuple(log))
 
 
 def _tokens(text: str) -> list[str]:
@@ -336,19 +362,35 @@ def _related_pairs(examples: Sequence[str], stems: Mapping[str, str]) -> dict[st
     """For each group of related words: every member the examples never use -> the one they use most.
 
     A single word counts as used when any form of it is ("therapies" when the pack says "therapy").
+    A member's plural in -s stands in too ("percocets", "hair tests"), unless it is a member itself.
     """
     joined = " " + "  ".join(examples) + " "  # " a b  c d ": every word has a space each side
+    words = Counter(w for e in examples for w in set(e.split()))
     used: Counter[str] = Counter()
-    for word, n in Counter(w for e in examples for w in set(e.split())).items():
+    for word, n in words.items():
         used[stems.get(word) or stem(word)] += n
+
+    def uses(member: str) -> int:
+        if " " not in member:
+            return used[stems.get(member) or stem(member)]
+        if not all(w in words for w in member.split()):  # most phrases: no need to look
+            return 0
+        return joined.count(f" {member} ")
+
+    members = {m for group in related.RELATED for m in group}
     pairs: dict[str, str] = {}
     for group in related.RELATED:
-        uses = {
-            m: joined.count(f" {m} ") if " " in m else used[stems.get(m) or stem(m)] for m in group
-        }
-        target = max(group, key=lambda m: uses[m])
-        if uses[target]:
-            pairs.update({m: target for m in group if not uses[m]})
+        counts = {m: uses(m) for m in group}
+        target = max(group, key=lambda m: counts[m])
+        if not counts[target]:
+            continue
+        for m in group:
+            if counts[m]:
+                continue
+            pairs[m] = target
+            plural = f"{m}s"
+            if not m.endswith("s") and plural not in members and not uses(plural):
+                pairs[plural] = target
     return pairs
 
 

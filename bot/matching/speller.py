@@ -12,10 +12,11 @@ the token is an English word at all (``english``):
   neighbouring letters swapped, from four letters ("form" -> "from"). A real
   word one letter from a pack word ("heard" / "head") is what was meant.
 
-Letters held down are undone first ("heyyy", "thankss"). Edits are counted
-as optimal string alignment, so a swap is one edit. When no word is close
-enough, a non-word made of two known words is split ("familytherapy");
-"homework" is a word and stays whole.
+Letters held down are undone first ("heyyy", "thankss"); a real word's double
+letters are its own ("peer" is not "per"). Edits are counted as optimal
+string alignment, so a swap is one edit. When no word is close enough, a
+non-word made of two known words is split ("familytherapy"); "homework" is a
+word and stays whole.
 
 Correcting only *towards the pack's words* is what keeps this safe: a real
 English word the pack never uses is left alone (and counts as unknown), and
@@ -86,8 +87,9 @@ class Speller:
         """The known word(s) this token stands for, or None if it is fine or hopeless."""
         if not word.isalpha() or self.knows(word):
             return None
-        stretched = self._unstretched(word)
         real = english.is_word(word)
+        # "peer", "boot" and "steep" are words, not "per", "bot" and "step" held down
+        stretched = None if real and not _RUN_OF_THREE.search(word) else self._unstretched(word)
         if stretched is not None or len(word) < (MIN_SWAP_LENGTH if real else MIN_TYPO_LENGTH):
             return stretched
         fixed = self._search(word, self._words, real)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import FieldCipher
@@ -87,9 +87,9 @@ def message_values(rows: Sequence[MessageRow], cipher: FieldCipher) -> list[dict
     ]
 
 
-async def current_versions(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, int]:
+def current_versions(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
     """The stored version of each conversation (rows locked on PostgreSQL until commit)."""
-    rows = await conn.execute(
+    rows = conn.execute(
         select(conversations.c.id, conversations.c.version)
         .where(conversations.c.id.in_(ids))
         .with_for_update()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import FieldCipher
@@ -63,6 +63,19 @@ async def create_request(
     Run it inside the caller's transaction so the request, its notifications and
     the conversation turn that produced them are committed together or not at all.
     """
+    return await conn.run_sync(insert_request, conversation_id, fields, cipher, channels, now=now)
+
+
+def insert_request(
+    conn: Connection,
+    conversation_id: str | None,
+    fields: Mapping[str, Any],
+    cipher: FieldCipher,
+    channels: Iterable[str],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """``create_request`` on a synchronous connection (the group-commit writer's)."""
     now = now or datetime.now(UTC)
     unknown = sorted(set(fields) - KNOWN_FIELDS)
     if unknown:
@@ -81,7 +94,7 @@ async def create_request(
         values[name] = _flag(fields.get(name))
     for name in ENCRYPTED_FIELDS:
         values[f"{name}_enc"] = cipher.encrypt(_text(fields.get(name)))
-    result = await conn.execute(
+    result = conn.execute(
         insert(assessment_requests).values(**values).returning(assessment_requests.c.id)
     )
     request_id = int(result.scalar_one())
@@ -100,5 +113,5 @@ async def create_request(
             }
         )
     if rows:
-        await conn.execute(insert(outbox), rows)
+        conn.execute(insert(outbox), rows)
     return request_id

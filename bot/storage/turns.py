@@ -8,24 +8,27 @@ read (its version moved on) is refused alone with ``VersionConflictError``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, insert, update
 
 from bot.storage.conversations import VersionConflictError, current_versions
 from bot.storage.tables import conversations, messages
 from bot.storage.writer import BatchUnit
 
-RequestWriter = Callable[[AsyncConnection], Awaitable[int]]
-AfterTurn = Callable[[AsyncConnection, "int | None"], Awaitable[None]]
+RequestWriter = Callable[[Connection], int]
+AfterTurn = Callable[[Connection, "int | None"], None]
+
+# Built once: a statement memoizes its cache key, so every batch finds the compiled SQL at once.
+_INSERT_CONVERSATION = insert(conversations)
+_INSERT_MESSAGE = insert(messages)
 
 
-async def _insert_messages(
-    conn: AsyncConnection, batches: Sequence[tuple[str, datetime, Sequence[dict[str, Any]]]]
+def _insert_messages(
+    conn: Connection, batches: Sequence[tuple[str, datetime, Sequence[dict[str, Any]]]]
 ) -> None:
     rows = [
         {**values, "conversation_id": conversation_id, "created_at": now}
@@ -33,7 +36,7 @@ async def _insert_messages(
         for values in message_values
     ]
     if rows:
-        await conn.execute(insert(messages), rows)
+        conn.execute(_INSERT_MESSAGE, rows)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,9 @@ class NewConversation(BatchUnit):
     sender_hash: str | None = None
 
     @classmethod
-    async def write_many(cls, conn: AsyncConnection, units: Sequence[Any]) -> list[Any]:
-        await conn.execute(
-            insert(conversations),
+    def write_many(cls, conn: Connection, units: Sequence[Any]) -> list[Any]:
+        conn.execute(
+            _INSERT_CONVERSATION,
             [
                 {
                     "id": u.conversation_id,
@@ -66,7 +69,7 @@ class NewConversation(BatchUnit):
                 for u in units
             ],
         )
-        await _insert_messages(conn, [(u.conversation_id, u.now, u.messages) for u in units])
+        _insert_messages(conn, [(u.conversation_id, u.now, u.messages) for u in units])
         return [None] * len(units)
 
 
@@ -101,32 +104,32 @@ class TurnWrite(BatchUnit):
     after: AfterTurn | None = None
 
     @classmethod
-    async def write_many(cls, conn: AsyncConnection, units: Sequence[Any]) -> list[Any]:
+    def write_many(cls, conn: Connection, units: Sequence[Any]) -> list[Any]:
         turns: list[TurnWrite] = list(units)
         results: list[Any] = [None] * len(turns)
         if conn.dialect.supports_sane_multi_rowcount:
             # The UPDATE's WHERE checks the version; its total row count says whether every
             # turn got through. If not, the batch fails and the writer retries turn by turn.
             accepted = _first_per_conversation(turns, results)
-            updated = await _update_states(conn, accepted)
+            updated = _update_states(conn, accepted)
             if updated != len(accepted):
                 if len(turns) == 1:
                     return [VersionConflictError(turns[0].conversation_id)]
                 raise VersionConflictError("a turn in this batch is out of date")
         else:
             # No reliable row count for executemany (asyncpg): lock the rows and compare.
-            stored = await current_versions(conn, sorted({t.conversation_id for t in turns}))
+            stored = current_versions(conn, sorted({t.conversation_id for t in turns}))
             for index, turn in enumerate(turns):
                 if stored.get(turn.conversation_id) != turn.expected_version:
                     results[index] = VersionConflictError(turn.conversation_id)
             accepted = _first_per_conversation(turns, results)
-            await _update_states(conn, accepted)
-        await _insert_messages(conn, [(t.conversation_id, t.now, t.messages) for t in accepted])
+            _update_states(conn, accepted)
+        _insert_messages(conn, [(t.conversation_id, t.now, t.messages) for t in accepted])
         for index, turn in enumerate(turns):
             if results[index] is None:
-                request_id = await turn.request(conn) if turn.request is not None else None
+                request_id = turn.request(conn) if turn.request is not None else None
                 if turn.after is not None:
-                    await turn.after(conn, request_id)
+                    turn.after(conn, request_id)
                 results[index] = request_id
         return results
 
@@ -146,7 +149,7 @@ def _first_per_conversation(turns: list[TurnWrite], results: list[Any]) -> list[
     return accepted
 
 
-async def _update_states(conn: AsyncConnection, turns: list[TurnWrite]) -> int:
+def _update_states(conn: Connection, turns: list[TurnWrite]) -> int:
     """Store the new states of ``turns``; returns how many rows changed."""
     changed = 0
     for statement, group in (
@@ -154,7 +157,7 @@ async def _update_states(conn: AsyncConnection, turns: list[TurnWrite]) -> int:
         (_UPDATE_STATE_CRISIS, [t for t in turns if t.crisis_kind is not None]),
     ):
         if group:
-            result = await conn.execute(
+            result = conn.execute(
                 statement,
                 [
                     {

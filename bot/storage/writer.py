@@ -2,18 +2,18 @@
 
 Every visitor message must be on disk before its reply is sent, and one commit
 per message would cap throughput at the disk's fsync rate. Instead, requests
-hand a *unit* of work to a single writer task. The writer takes every unit that
-is waiting, runs them in one transaction, commits once, and only then resolves
-each caller's future. When a batch fails, each unit is retried alone, so one bad
-unit never takes the others down with it; units must therefore be repeatable
-(plain inserts and updates are).
+hand a *unit* of work to a single writer thread. The writer takes every unit
+that is waiting, runs them in one transaction, commits once, and only then
+resolves each caller's future. When a batch fails, each unit is retried alone,
+so one bad unit never takes the others down with it; units must therefore be
+repeatable (plain inserts and updates are).
 
-A unit is either an async function of a connection (run one by one) or a
-``BatchUnit``, whose class writes all of its waiting instances with a few
-``executemany`` statements, so a batch of 200 chat turns is a handful of
-database round trips, not 600. The writer runs on its own thread and event
-loop (see ``GroupCommitWriter``) so those round trips never queue behind the
-server's request handlers.
+A unit is either a function of a (synchronous) SQLAlchemy ``Connection``, run
+one by one, or a ``BatchUnit``, whose class writes all of its waiting instances
+with a few ``executemany`` statements, so a batch of 200 chat turns is a handful
+of statements, not 600. Units run on the writer's thread (see
+``bot.storage.writer_db`` for how it reaches the database): they must only use
+the connection they are given, and must not block for long.
 """
 
 from __future__ import annotations
@@ -24,18 +24,18 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection
 
-from bot.storage.db import open_engine
+from bot.storage.writer_db import WriterDatabase, open_writer_database
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-UnitFn = Callable[[AsyncConnection], Awaitable[T]]
+UnitFn = Callable[[Connection], T]
 
 
 class WriterClosedError(RuntimeError):
@@ -47,7 +47,7 @@ class BatchUnit(ABC):
 
     @classmethod
     @abstractmethod
-    async def write_many(cls, conn: AsyncConnection, units: Sequence[Any]) -> list[Any]:
+    def write_many(cls, conn: Connection, units: Sequence[Any]) -> list[Any]:
         """Write ``units`` (all of this class); one result per unit, in order.
 
         A result that is an exception instance fails only that unit's caller; the
@@ -63,34 +63,34 @@ class _Job:
 
 
 class GroupCommitWriter:
-    """A thread with its own event loop, connection and batch loop; callers await from theirs.
+    """A thread with its own connection and batch loop; callers await from their event loop.
 
-    The writer's loop does nothing but write, so each database round trip of a
-    batch is answered at once instead of waiting behind the request handlers of a
-    busy server loop (which, under load, made every batch take a full loop turn
-    per statement). Units therefore run on the writer's thread: they must only use
-    the connection they are given.
+    The thread does nothing but write, so a batch never waits behind the server's
+    request handlers. Hand-offs between the threads are kept rare, because each
+    one is a system call and a fight for the GIL: callers append to a deque and
+    wake the writer only when it sleeps; the writer settles a whole batch with one
+    wake-up of the callers' loop.
 
-    Hand-offs between the threads are kept rare, because each one is a system
-    call and a fight for the GIL: callers append to a deque and wake the writer
-    only when it is idle; the writer settles a whole batch with one wake-up.
+    ``direct_sqlite=False`` reaches SQLite through its async driver, the way any
+    other database is reached (tests use it to cover that path).
     """
 
     def __init__(
-        self, database_url: str, *, max_batch: int = 256, gather_seconds: float = 0.002
+        self,
+        database_url: str,
+        *,
+        max_batch: int = 256,
+        gather_seconds: float = 0.005,
+        direct_sqlite: bool = True,
     ) -> None:
         self._url = database_url
         self._max_batch = max_batch
         self._gather = gather_seconds
+        self._direct_sqlite = direct_sqlite
         self._pending: deque[_Job | None] = deque()  # appends and pops are thread-safe
-        self._wake_lock = threading.Lock()
-        self._wake_sent = False
-        self._wake: asyncio.Event | None = None
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._caller_loop: asyncio.AbstractEventLoop | None = None
-        self._conn: AsyncConnection | None = None
-        self._engine: AsyncEngine | None = None
         self._stopped: asyncio.Future[None] | None = None
         self._closing = False
         self.batches = 0  # committed transactions
@@ -139,55 +139,37 @@ class GroupCommitWriter:
 
     def _hand_in(self, job: _Job | None) -> None:
         self._pending.append(job)
-        with self._wake_lock:
-            if self._wake_sent:
-                return  # the writer has been woken and will find this job
-            self._wake_sent = True
-        assert self._loop is not None and self._wake is not None
-        self._loop.call_soon_threadsafe(self._wake.set)
+        # The writer clears the event before it drains the deque, so a job appended
+        # while the event is still set is always found by that drain.
+        if not self._wake.is_set():
+            self._wake.set()
 
     # --- on the writer thread ------------------------------------------------------
     def _thread_main(self, ready: asyncio.Future[None]) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._wake = asyncio.Event()
         try:
-            loop.run_until_complete(self._serve(ready))
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-            self._to_caller(_settle_many, [(self._stopped, None)])
-
-    async def _serve(self, ready: asyncio.Future[None]) -> None:
-        try:
-            self._engine = open_engine(self._url)
-            self._conn = await self._engine.connect()
+            database = open_writer_database(self._url, direct_sqlite=self._direct_sqlite)
         except Exception as exc:
-            if self._engine is not None:
-                await self._engine.dispose()
             self._closing = True
             self._to_caller(_settle_many, [(ready, exc)])
             return
         self._to_caller(_settle_many, [(ready, None)])
         try:
-            await self._batches()
+            self._batches(database)
         finally:
-            await self._conn.close()
-            await self._engine.dispose()
+            try:
+                database.close()
+            finally:
+                self._to_caller(_settle_many, [(self._stopped, None)])
 
-    async def _batches(self) -> None:
-        assert self._wake is not None
+    def _batches(self, database: WriterDatabase) -> None:
         busy = False
         while True:
-            if not self._pending:
-                await self._wake.wait()
+            self._wake.wait()
             self._wake.clear()
-            with self._wake_lock:
-                self._wake_sent = False
             if busy and len(self._pending) < self._max_batch:
                 # Under load, wait a moment for more turns to share this commit: each
                 # commit costs an fsync and a few statements whatever its size.
-                await asyncio.sleep(self._gather)
+                time.sleep(self._gather)
             batch: list[_Job] = []
             stopping = False
             while self._pending and len(batch) < self._max_batch:
@@ -198,33 +180,25 @@ class GroupCommitWriter:
                 batch.append(job)
             if batch:
                 busy = len(batch) > 1
-                await self._commit(batch)
+                self._commit(database, batch)
             if stopping:
                 break
+            if self._pending:
+                self._wake.set()  # more than one batch was waiting
         # Units handed in before close() but queued behind the stop marker still run.
         while self._pending:
             job = self._pending.popleft()
             if job is not None:
-                await self._commit([job])
+                self._commit(database, [job])
 
-    async def _connection(self) -> AsyncConnection:
-        assert self._engine is not None
-        if self._conn is None or self._conn.invalidated or self._conn.closed:
-            if self._conn is not None:
-                await self._conn.close()
-            self._conn = await self._engine.connect()
-        return self._conn
-
-    async def _commit(self, batch: list[_Job]) -> None:
+    def _commit(self, database: WriterDatabase, batch: list[_Job]) -> None:
         started = time.perf_counter()
         try:
-            conn = await self._connection()
-            async with conn.begin():
-                results = await _write(conn, batch)
+            results = database.transaction(lambda conn: _write(conn, batch))
         except Exception as exc:
             if len(batch) > 1:
                 for job in batch:
-                    await self._commit([job])
+                    self._commit(database, [job])
                 return
             self._to_caller(_settle_many, [(batch[0].future, exc)])
             return
@@ -242,16 +216,16 @@ class GroupCommitWriter:
             self._caller_loop.call_soon_threadsafe(fn, *args)
 
 
-async def _write(conn: AsyncConnection, batch: list[_Job]) -> list[Any]:
+def _write(conn: Connection, batch: list[_Job]) -> list[Any]:
     results: list[Any] = [None] * len(batch)
     groups: dict[type[BatchUnit], list[int]] = {}
     for index, job in enumerate(batch):
         if isinstance(job.unit, BatchUnit):
             groups.setdefault(type(job.unit), []).append(index)
         else:
-            results[index] = await job.unit(conn)
+            results[index] = job.unit(conn)
     for cls, indexes in groups.items():
-        written = await cls.write_many(conn, [batch[i].unit for i in indexes])
+        written = cls.write_many(conn, [batch[i].unit for i in indexes])
         if len(written) != len(indexes):
             raise RuntimeError(f"{cls.__name__}.write_many returned the wrong number of results")
         for index, result in zip(indexes, written, strict=True):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 import bot.staff
 from bot.crypto import FieldCipher
@@ -79,7 +79,7 @@ def question_of(turn: TurnRecord, region: str = "US") -> NewQuestion | None:
 def make_hook(holder: RuntimeHolder, cipher: FieldCipher) -> TurnHook:
     """The turn hook that stores unanswered questions, in the turn's own transaction."""
 
-    async def record_unanswered(conn: AsyncConnection, turn: TurnRecord) -> None:
+    def record_unanswered(conn: Connection, turn: TurnRecord) -> None:
         region = str(holder.current.pack.center.extra.get("country") or "US")
         try:
             question = question_of(turn, region)
@@ -88,7 +88,7 @@ def make_hook(holder: RuntimeHolder, cipher: FieldCipher) -> TurnHook:
             return
         if question is None:
             return
-        await store.insert_question(
+        store.record_question(
             conn,
             conversation_id=question.conversation_id,
             text_enc=cipher.encrypt(question.text) or "",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import FieldCipher
@@ -24,7 +24,29 @@ async def insert_question(
     confidence: float | None,
     now: datetime,
 ) -> None:
-    await conn.execute(
+    await conn.run_sync(
+        record_question,
+        conversation_id=conversation_id,
+        text_enc=text_enc,
+        reason=reason,
+        top_intent=top_intent,
+        confidence=confidence,
+        now=now,
+    )
+
+
+def record_question(
+    conn: Connection,
+    *,
+    conversation_id: str,
+    text_enc: str,
+    reason: str,
+    top_intent: str | None,
+    confidence: float | None,
+    now: datetime,
+) -> None:
+    """``insert_question`` on a synchronous connection (turn hooks run in the storage writer)."""
+    conn.execute(
         insert(unanswered_questions).values(
             conversation_id=conversation_id,
             text_enc=text_enc,

@@ -16,20 +16,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto import FieldCipher
 from bot.dialogue.machine import Reply, StepResult
 from bot.runtime import Runtime, RuntimeHolder
 from bot.storage import conversations as store
 from bot.storage.conversations import MessageRow, VersionConflictError, message_values
-from bot.storage.requests import create_request
+from bot.storage.requests import insert_request
 from bot.storage.turns import NewConversation, TurnWrite
 from bot.storage.writer import BatchUnit, GroupCommitWriter, WriterClosedError
 from bot.web.locks import CachedState, KeyedLocks, StateCache
@@ -63,7 +64,9 @@ class TurnRecord:
     request_id: int | None
 
 
-TurnHook = Callable[[AsyncConnection, TurnRecord], Awaitable[None]]
+# Runs on the storage writer's thread, inside the turn's transaction: use only ``conn``,
+# touch no event loop, and be quick (every turn in the batch waits for the commit).
+TurnHook = Callable[[Connection, TurnRecord], None]
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
@@ -268,25 +271,25 @@ class ChatService:
 
     def _request_writer(
         self, conversation_id: str, fields: dict[str, Any]
-    ) -> Callable[[AsyncConnection], Awaitable[int]]:
+    ) -> Callable[[Connection], int]:
         cipher, channels = self._cipher, self._channels
 
-        async def write(conn: AsyncConnection) -> int:
-            return await create_request(conn, conversation_id, fields, cipher, channels)
+        def write(conn: Connection) -> int:
+            return insert_request(conn, conversation_id, fields, cipher, channels)
 
         return write
 
     def _hooks_runner(
         self, conversation_id: str, text: str | None, payload: str | None, result: StepResult
-    ) -> Callable[[AsyncConnection, int | None], Awaitable[None]] | None:
+    ) -> Callable[[Connection, int | None], None] | None:
         if not self._hooks:
             return None
         hooks = tuple(self._hooks)
 
-        async def run(conn: AsyncConnection, request_id: int | None) -> None:
+        def run(conn: Connection, request_id: int | None) -> None:
             record = TurnRecord(conversation_id, text, payload, result, request_id)
             for hook in hooks:
-                await hook(conn, record)
+                hook(conn, record)
 
         return run
 

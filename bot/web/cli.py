@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -21,6 +22,19 @@ def configure_logging(level: str) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+async def freeze_startup_objects(_app: web.Application) -> None:
+    """Move everything built at startup out of the garbage collector's sight (``gc.freeze``).
+
+    The content pack, matcher index, spelling dictionary and imported modules live as long as
+    the process, yet every full collection walked all of them: about 100 ms each, a dozen
+    times in 20 s at 1,000 messages/s, which was both CPU and the worst latencies. Registered
+    last in ``on_startup``, so the database, writer and workers are up by then. A content
+    reload's new runtime is not frozen; it is collected like anything else.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @click.command("serve")
@@ -45,6 +59,7 @@ def serve_cmd(host: str | None, port: int | None, dev: bool) -> None:
     except ContentError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)
         raise click.ClickException(f"the content pack has problems:\n{problems}") from None
+    app.on_startup.append(freeze_startup_objects)
     if settings.dev_mode:
         log.warning("development mode is on: never use it with real visitors")
     log.info("serving on %s (listening on %s:%d)", settings.base_url, settings.host, settings.port)

@@ -11,6 +11,7 @@ import pytest
 from bot.content import ContentPack, load_pack
 from bot.matching.matcher import OUT_OF_SCOPE, RANKING_SIZE, Matcher, MatchResult
 from bot.matching.normalize import Normalizer
+from bot.settings import Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pack"
 THRESHOLD = 0.48
@@ -327,3 +328,104 @@ def test_a_pack_with_a_single_intent(pack: ContentPack) -> None:
     assert result.intent == "greet"
     assert len(result.ranking) == 1
     assert not result.ambiguous
+
+
+# --- the demo pack: the domain's own vocabulary --------------------------------------
+# Visitors name medications, insurers, meetings and states that no example names; the
+# related-word groups (bot/matching/related.py) and the pack's synonyms carry them over.
+
+DEMO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo() -> Matcher:
+    settings = Settings()
+    return Matcher(
+        load_pack(DEMO), threshold=settings.match_threshold, margin=settings.ambiguity_margin
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # medications and medication-assisted treatment
+        ("do you allow clients on suboxone", "medication_support"),
+        ("can i keep taking methadone while i do iop", "medication_support"),
+        ("is vivitrol offered", "medication_support"),
+        ("do you do medication assisted treatment", "medication_support"),
+        ("will i have to stop my psych meds", "medication_support"),
+        # mutual-support groups
+        ("do i have to go to NA meetings", "twelve_step"),
+        ("will they make me get a sponsor", "twelve_step"),
+        ("is the program based on alcoholics anonymous", "twelve_step"),
+        # levels of care
+        ("what's a partial hospitalization program", "iop_vs_php"),
+        ("partial program or iop for my son", "iop_vs_php"),
+        ("how is iop different from traditional outpatient", "iop_vs_outpatient"),
+        ("is iop more than once a week counseling", "iop_vs_outpatient"),
+        ("is it a live-in rehab", "living_arrangements"),
+        # insurers, plans and paying
+        ("do you take harvard pilgrim", "insurance_cost"),
+        ("is my bcbs plan accepted", "insurance_cost"),
+        ("how much is the deductible", "insurance_cost"),
+        ("can i self pay", "insurance_cost"),
+        ("do you offer a payment plan", "insurance_cost"),
+        # work, school and family duties
+        ("can i use fmla for treatment", "work_school"),
+        ("my college classes are in the morning, can i still do iop", "work_school"),
+        ("will my boss let me keep my shifts during iop", "work_school"),
+        # finishing the program
+        ("what's required to graduate", "completion_requirements"),
+        ("what happens if i miss a group", "completion_requirements"),
+        ("is there a checklist for finishing", "completion_requirements"),
+        # drug screens
+        ("do you do UAs", "drug_testing"),
+        ("will i have to take a breathalyzer", "drug_testing"),
+        ("what if i test positive for weed", "drug_testing"),
+        # reaching the admissions team
+        ("can someone from intake call me back", "request_assessment"),
+        ("please have admissions reach out to me", "request_assessment"),
+        ("what's the number for admissions", "contact_phone"),
+        ("i want to talk to a real person", "human_handoff"),
+        ("can i speak to a staff member", "human_handoff"),
+        # where the center is
+        ("are you in vermont", "location"),
+        ("what state is the center in", "location"),
+        ("which city are you in", "location"),
+    ],
+)
+def test_the_domains_vocabulary_reaches_the_right_intent(
+    demo: Matcher, text: str, intent: str
+) -> None:
+    assert demo.match(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where can i buy aa batteries",
+        "how do i run a team meeting at work",
+        "what is the capital of vermont",
+        "php or python for a website",
+        "where can i get narcan",  # an emergency is the safety layer's; information is not ours
+        "is there a smart recovery meeting near me",
+        "what are the side effects of naltrexone",
+    ],
+)
+def test_the_same_words_elsewhere_stay_out_of_scope(demo: Matcher, text: str) -> None:
+    assert demo.match(text).intent == OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("<b>do you take aetna?</b>", "insurance_cost"),
+        ("<script>alert('xss')</script>how long is the program", "program_length"),
+        ("where are you located? https://maps.example.com/?q=liberty+bay", "location"),
+        ("<p>what is iop&nbsp;exactly</p>", "what_is_iop"),
+    ],
+)
+def test_pasted_markup_and_links_are_read_on_their_words(
+    demo: Matcher, text: str, intent: str
+) -> None:
+    assert demo.match(text).intent == intent

@@ -48,6 +48,38 @@ def test_blank_and_symbol_only_text_is_empty(norm: Normalizer) -> None:
     assert norm("🙂🙂 ?!") == ""
 
 
+# --- markup and links pasted into the chat ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<b>do you take insurance</b>", "do you take insurance"),
+        ("<p>hi</p><p>there</p>", "hi there"),
+        ('<img src="x" onerror="alert(1)">hello', "hello"),
+        ("<script>alert('xss')</script>how long is it", "how long is it"),
+        ("<STYLE>p { color: red }</STYLE>hi", "hi"),
+        ("<!-- a note -->hi<br/>there", "hi there"),
+        ("&lt;b&gt;hi&lt;/b&gt;", "hi"),
+        ("what is iop&nbsp;exactly", "what is iop exactly"),
+        ("me &amp; my son", "me and my son"),
+        ("see https://example.com/a?b=c&d=e now", "see now"),
+        ("see www.example.com/page now", "see now"),
+    ],
+)
+def test_markup_and_links_are_removed(norm: Normalizer, text: str, expected: str) -> None:
+    assert norm(text) == expected
+
+
+def test_angle_brackets_that_open_no_tag_are_kept_apart(norm: Normalizer) -> None:
+    assert norm("i <3 my counselor") == "i 3 my counselor"
+    assert norm("5 < 6 > 4") == "5 6 4"
+
+
+def test_an_unclosed_script_tag_leaves_the_words_after_it(norm: Normalizer) -> None:
+    assert norm("<script>how long is it") == "how long is it"
+
+
 # --- contractions ---------------------------------------------------------------
 
 
@@ -278,6 +310,55 @@ def test_related_words_the_pack_uses_are_kept() -> None:
     n = Normalizer(examples=["do you take medicaid", "do you take insurance"])
     assert n("do you take medicaid") == "do you take medicaid"
     assert n("do you take aetna") == "do you take insurance"  # ties go to the group's first word
+
+
+@pytest.fixture(scope="module")
+def domain() -> Normalizer:
+    return Normalizer(
+        examples=[
+            "do you offer medication",
+            "do you take insurance",
+            "are you in maine",
+            "my son uses drugs",
+            "do you drug test",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can i stay on suboxone", "can i stay on medication"),
+        ("do you prescribe vivitrol or naltrexone", "do you prescribe medication or medication"),
+        ("do you take harvard pilgrim", "do you take insurance"),
+        ("what about my deductible", "what about my insurance"),
+        ("are you in new hampshire", "are you in maine"),
+        ("my son uses xanax", "my son uses drug"),
+        ("do you do uas", "do you do test"),
+    ],
+)
+def test_named_medications_insurers_drugs_and_states_become_the_packs_words(
+    domain: Normalizer, text: str, expected: str
+) -> None:
+    assert domain(text) == expected
+
+
+def test_a_members_plural_stands_in_like_the_member(domain: Normalizer) -> None:
+    assert domain("my son takes percocets") == "my son takes drug"
+    assert domain("do you do hair tests") == "do you do test"
+
+
+def test_a_group_no_example_uses_changes_nothing() -> None:
+    n = Normalizer(examples=["how long is the program"])
+    assert n("can i stay on suboxone") == "can i stay on suboxone"
+
+
+def test_a_real_word_with_double_letters_is_not_read_as_held_down(
+    with_examples: Normalizer,
+) -> None:
+    # "per" is a known word, but "peer" is English: it is not "per" typed with a held-down key
+    assert with_examples("is there peer support") == "is there peer support"
+    assert with_examples("thankss") == "thanks"
 
 
 def test_without_examples_no_typo_is_touched(norm: Normalizer) -> None:

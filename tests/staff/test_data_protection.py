@@ -110,4 +110,4 @@ async def test_production_mode_works_end_to_end_with_a_key(make_client: MakeClie
     client = await make_client(dev_mode=False, encryption_keys=generate_key())
     await chat_request(client)
     (name_enc,) = sql(client, "SELECT first_name_enc FROM assessment_requests")[0]
-    assert name_enc.startswith("gAAAA")  # a Fernet token
+    assert name_enc.startswith("v2:")  # an AES-GCM-SIV field token (bot/crypto.py)

@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.runtime import Runtime
 from bot.web.app import create_app
@@ -38,12 +39,12 @@ async def test_in_flight_request_finishes_and_is_stored_on_shutdown(
 ) -> None:
     config = settings()
     app = create_app(config, runtime=demo_runtime)
-    entered = asyncio.Event()
+    entered = threading.Event()  # hooks run on the storage writer's thread
 
-    async def slow_turn(_conn: AsyncConnection, record: TurnRecord) -> None:
+    def slow_turn(_conn: Connection, record: TurnRecord) -> None:
         if record.text == "slow one":
             entered.set()
-            await asyncio.sleep(0.5)
+            time.sleep(0.5)
 
     app[TURN_HOOKS_KEY].append(slow_turn)
     runner = web.AppRunner(app, shutdown_timeout=config.shutdown_timeout)
@@ -57,7 +58,7 @@ async def test_in_flight_request_finishes_and_is_stored_on_shutdown(
         send = asyncio.ensure_future(
             http.post(f"{base}/api/v1/conversations/{cid}/messages", json={"text": "slow one"})
         )
-        await entered.wait()
+        assert await asyncio.to_thread(entered.wait, 10)
         await runner.cleanup()  # shutdown starts while the turn is still being stored
         resp = await send
         assert resp.status == 200

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto import FieldCipher
 from bot.settings import Settings
@@ -177,16 +177,24 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _put(key: str, value: str = "v") -> Callable[[AsyncConnection], Awaitable[str]]:
-    async def unit(conn: AsyncConnection) -> str:
-        await conn.execute(insert(tables.instance).values(key=key, value=value))
+def _put(key: str, value: str = "v") -> Callable[[Connection], str]:
+    def unit(conn: Connection) -> str:
+        conn.execute(insert(tables.instance).values(key=key, value=value))
         return key
 
     return unit
 
 
-async def test_writer_commits_concurrent_units_in_batches(engine: AsyncEngine, db_url: str) -> None:
-    writer = GroupCommitWriter(db_url)
+@pytest.fixture(params=[True, False], ids=["sqlite3", "async-driver"])
+def direct(request: pytest.FixtureRequest) -> bool:
+    """Both ways the writer reaches a database: SQLite directly, or through an async driver."""
+    return bool(request.param)
+
+
+async def test_writer_commits_concurrent_units_in_batches(
+    engine: AsyncEngine, db_url: str, direct: bool
+) -> None:
+    writer = GroupCommitWriter(db_url, direct_sqlite=direct)
     await writer.start()
     try:
         keys = await asyncio.gather(*(writer.run(_put(f"k{i}")) for i in range(200)))
@@ -202,9 +210,9 @@ async def test_writer_commits_concurrent_units_in_batches(engine: AsyncEngine, d
 
 
 async def test_a_failing_unit_does_not_take_its_batch_down(
-    engine: AsyncEngine, db_url: str
+    engine: AsyncEngine, db_url: str, direct: bool
 ) -> None:
-    writer = GroupCommitWriter(db_url)
+    writer = GroupCommitWriter(db_url, direct_sqlite=direct)
     await writer.start()
     try:
         results = await asyncio.gather(
@@ -222,8 +230,10 @@ async def test_a_failing_unit_does_not_take_its_batch_down(
     assert {"a", "b", "sender_salt"} <= keys
 
 
-async def test_writer_close_drains_and_then_refuses(engine: AsyncEngine, db_url: str) -> None:
-    writer = GroupCommitWriter(db_url)
+async def test_writer_close_drains_and_then_refuses(
+    engine: AsyncEngine, db_url: str, direct: bool
+) -> None:
+    writer = GroupCommitWriter(db_url, direct_sqlite=direct)
     await writer.start()
     pending = [asyncio.ensure_future(writer.run(_put(f"d{i}"))) for i in range(20)]
     await asyncio.sleep(0)
@@ -234,9 +244,9 @@ async def test_writer_close_drains_and_then_refuses(engine: AsyncEngine, db_url:
 
 
 async def test_a_cancelled_caller_still_gets_its_unit_committed(
-    engine: AsyncEngine, db_url: str
+    engine: AsyncEngine, db_url: str, direct: bool
 ) -> None:
-    writer = GroupCommitWriter(db_url)
+    writer = GroupCommitWriter(db_url, direct_sqlite=direct)
     await writer.start()
     try:
         task = asyncio.ensure_future(writer.run(_put("orphan")))
@@ -277,7 +287,7 @@ def test_aiosqlite_debug_lines_with_sql_parameters_stay_off(
 
 
 async def test_turn_batches_refuse_only_the_out_of_date_turns(
-    engine: AsyncEngine, db_url: str
+    engine: AsyncEngine, db_url: str, direct: bool
 ) -> None:
     now = _now()
     bot_message = {
@@ -288,7 +298,7 @@ async def test_turn_batches_refuse_only_the_out_of_date_turns(
         "intent": None,
         "confidence": None,
     }
-    writer = GroupCommitWriter(db_url)
+    writer = GroupCommitWriter(db_url, direct_sqlite=direct)
     await writer.start()
     try:
         await asyncio.gather(
@@ -339,13 +349,14 @@ async def test_turns_without_a_reliable_executemany_row_count_check_versions_fir
     now = _now()
     message = {"role": "bot", "text_enc": "t", "buttons": [], "kind": "answer"}
     async with engine.begin() as conn:
-        await NewConversation.write_many(
-            conn, [NewConversation(f"pg-{i}", "s0", (message,), now) for i in range(2)]
+        await conn.run_sync(
+            NewConversation.write_many,
+            [NewConversation(f"pg-{i}", "s0", (message,), now) for i in range(2)],
         )
     async with engine.begin() as conn:
         monkeypatch.setattr(conn.dialect, "supports_sane_multi_rowcount", False)
-        results = await TurnWrite.write_many(
-            conn,
+        results = await conn.run_sync(
+            TurnWrite.write_many,
             [
                 TurnWrite("pg-0", 1, "s1", (message,), now),
                 TurnWrite("pg-1", 5, "stale", (message,), now),

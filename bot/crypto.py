@@ -26,7 +26,7 @@ import logging
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
@@ -56,6 +56,13 @@ MISSING_KEY_MESSAGE = (
     "  Generate a key:   iop-bot keys generate\n"
     "  Then set it:      export IOP_BOT_ENCRYPTION_KEYS=<the key>\n"
     "For a local trial only, start with --dev (development mode) instead."
+)
+
+
+NO_GCM_SIV_MESSAGE = (
+    "This build of the 'cryptography' package cannot do AES-GCM-SIV (it needs OpenSSL 3.2 or "
+    "later). Install the package's own wheel: pip install --upgrade --force-reinstall "
+    "--only-binary cryptography cryptography"
 )
 
 
@@ -91,7 +98,10 @@ class FieldCipher:
             raise EncryptionKeyError(
                 f"An encryption key is malformed ({exc}). Generate one with: iop-bot keys generate"
             ) from exc
-        field_keys = [_FieldKey(k) for k in encoded]
+        try:
+            field_keys = [_FieldKey(k) for k in encoded]
+        except UnsupportedAlgorithm as exc:
+            raise EncryptionKeyError(NO_GCM_SIV_MESSAGE) from exc
         self._current = field_keys[0]
         # A list per id: two different keys sharing 32 bits of id are merely both tried.
         self._by_id: dict[bytes, list[_FieldKey]] = {}

@@ -2,7 +2,7 @@
 
 Other parts add their tables to the same ``metadata`` in their own modules (for
 example ``bot/storage/tables_staff.py``) and their own migration revisions.
-Personal data lives only in the ``*_enc`` columns, as Fernet tokens.
+Personal data lives only in the ``*_enc`` columns, as encrypted tokens (``bot.crypto``).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ from sqlalchemy import Connection
 from bot.runtime import Runtime
 from bot.web.app import create_app
 from bot.web.chat import TurnRecord
+from bot.web.cli import freeze_startup_objects
 from bot.web.keys import TURN_HOOKS_KEY
 
 from .support import query
@@ -66,6 +68,18 @@ async def test_in_flight_request_finishes_and_is_stored_on_shutdown(
         resp.release()
     stored = query(config, "SELECT count(*) FROM messages WHERE role = 'visitor'")
     assert stored == [(1,)]
+
+
+async def test_serve_freezes_what_startup_built(settings: Any, demo_runtime: Runtime) -> None:
+    """`iop-bot serve` hides long-lived startup objects from the garbage collector's passes."""
+    app = create_app(settings(), runtime=demo_runtime)
+    assert any(o is demo_runtime.matcher for o in gc.get_objects())
+    try:
+        await freeze_startup_objects(app)
+        assert gc.get_freeze_count() > 0
+        assert not any(o is demo_runtime.matcher for o in gc.get_objects())
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

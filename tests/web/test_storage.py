@@ -290,7 +290,7 @@ async def test_turn_batches_refuse_only_the_out_of_date_turns(
     engine: AsyncEngine, db_url: str, direct: bool
 ) -> None:
     now = _now()
-    bot_message = {
+    bot_message: dict[str, object] = {
         "role": "bot",
         "text_enc": "token",
         "buttons": [],

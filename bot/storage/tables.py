@@ -68,7 +68,8 @@ OUTBOX_STATUSES = ("pending", "sent", "failed")
 MESSAGE_ROLES = ("visitor", "bot")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint that keeps ``column`` to ``values``."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
@@ -114,7 +115,7 @@ messages = Table(
     Column("intent", String(128)),
     Column("confidence", Float),
     Column("created_at", UtcDateTime(), nullable=False),
-    CheckConstraint(_in("role", MESSAGE_ROLES), name="role"),
+    CheckConstraint(one_of("role", MESSAGE_ROLES), name="role"),
     Index("ix_messages_conversation_id_id", "conversation_id", "id"),
 )
 
@@ -140,7 +141,7 @@ assessment_requests = Table(
     Column("consent_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
+    CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),
     Index("ix_assessment_requests_status_created_at", "status", "created_at"),
 )
 
@@ -162,7 +163,7 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     UniqueConstraint("request_id", "channel", name="uq_outbox_request_id_channel"),
-    CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel"),
-    CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+    CheckConstraint(one_of("channel", OUTBOX_CHANNELS), name="channel"),
+    CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )

@@ -21,15 +21,11 @@ from sqlalchemy import (
     Text,
 )
 
-from bot.storage.tables import REQUEST_STATUSES, UtcDateTime, metadata
+from bot.storage.tables import REQUEST_STATUSES, UtcDateTime, metadata, one_of
 
 STAFF_ROLES = ("admin", "staff")
 EVENT_KINDS = ("status", "note")
 THROTTLE_SCOPES = ("account", "address")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 staff_accounts = Table(
@@ -44,7 +40,7 @@ staff_accounts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("last_login_at", UtcDateTime()),
-    CheckConstraint(_in("role", STAFF_ROLES), name="role"),
+    CheckConstraint(one_of("role", STAFF_ROLES), name="role"),
 )
 
 staff_sessions = Table(
@@ -75,7 +71,7 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("window_started_at", UtcDateTime(), nullable=False),
     Column("locked_until", UtcDateTime()),
-    CheckConstraint(_in("scope", THROTTLE_SCOPES), name="scope"),
+    CheckConstraint(one_of("scope", THROTTLE_SCOPES), name="scope"),
 )
 
 setup_tokens = Table(
@@ -121,9 +117,9 @@ request_events = Table(
     Column("new_status", String(16)),
     Column("note_enc", Text),
     Column("created_at", UtcDateTime(), nullable=False),
-    CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
+    CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),
     CheckConstraint(
-        f"new_status IS NULL OR {_in('new_status', REQUEST_STATUSES)}", name="new_status"
+        f"new_status IS NULL OR {one_of('new_status', REQUEST_STATUSES)}", name="new_status"
     ),
     Index("ix_request_events_request_id_id", "request_id", "id"),
 )

@@ -123,13 +123,13 @@ class Engine:
         if paused:
             self._offer_resume(t)
             return
-        has_request = any(b.payload == "/request_assessment" for b in reply.buttons)
-        no_follow_up = len(reply.buttons) == 0
-        if (
-            not t.state.submitted
-            and not has_request
-            and (answers % SUGGEST_EVERY == 0 or no_follow_up)
-        ):
+        if t.state.submitted:
+            return
+        if any(b.payload == "/request_assessment" for b in reply.buttons):
+            # The answer itself offers a request ("Would you like to request one?"): a "yes"
+            # typed instead of tapping the button accepts it, as after suggest_request.
+            t.state = t.state.with_(offer="request")
+        elif answers % SUGGEST_EVERY == 0 or not reply.buttons:
             t.say("suggest_request")
             t.state = t.state.with_(offer="request")
 

@@ -280,3 +280,10 @@ def test_an_unsure_match_is_offered_as_a_button_not_answered(pack: ContentPack) 
         chat.say(text)
         top = chat.result.match.ranking[0].intent if chat.result.match else ""
         assert f"/{top}" not in chat.payloads()
+
+
+def test_yes_accepts_a_request_offered_inside_an_answer(chat: Chat) -> None:
+    """An answer whose buttons offer a request ("Would you like to request one?") takes "yes"."""
+    assert chat.say("do you take insurance") == ["insurance_cost"]
+    assert "/request_assessment" in chat.payloads()
+    assert chat.say("yes") == ["form_start", "ask_for_whom"]
